@@ -1,0 +1,64 @@
+/* FIXMAP and kmap_atomic: 2.6.12 i386 fixmap.h / highmem.c, ARM 2.6.28+. */
+#ifndef VL_FIXMAP_H
+#define VL_FIXMAP_H
+
+#include "types.h"
+
+enum km_type {
+	KM_BOUNCE_READ, KM_SKB_SUNRPC_DATA, KM_SKB_DATA_SOFTIRQ, KM_USER0,
+	KM_USER1, KM_BIO_SRC_IRQ, KM_BIO_DST_IRQ, KM_PTE0, KM_PTE1, KM_IRQ0,
+	KM_IRQ1, KM_SOFTIRQ0, KM_SOFTIRQ1, KM_TYPE_NR_ENUM
+};
+/* "KM_USER0" -> KM_USER0; -1 if unknown.  vl_km_name(): the reverse. */
+int vl_km_type(const char *name);
+const char *vl_km_name(enum km_type type);
+
+/*
+ * __fix_to_virt / __virt_to_fix - slot index <-> address (pages), the
+ * layout's direction.  No range check, like the kernel macros.
+ */
+vaddr_t __fix_to_virt(uint32_t idx);
+uint32_t __virt_to_fix(vaddr_t va);
+/* fix_to_virt - BUGs on idx >= __end_of_fixed_addresses. */
+vaddr_t fix_to_virt(uint32_t idx);
+/* virt_to_fix - BUGs on an address outside [FIXADDR_START, FIXADDR_TOP). */
+uint32_t virt_to_fix(vaddr_t va);
+/* The index of an enum fixed_addresses name ("FIX_KMAP_BEGIN"); -1 if none. */
+int vl_fix_index(const char *name);
+
+/*
+ * __set_fixmap - point slot @idx at physical address @phys with @prot
+ * (prot 0 clears it) and flush that page on the calling CPU.  BUGs on
+ * idx >= __end_of_fixed_addresses.  2.6.12 i386 __set_fixmap().
+ */
+void __set_fixmap(uint32_t idx, phys_addr_t phys, pgprot_t prot);
+void set_fixmap(uint32_t idx, phys_addr_t phys);
+void set_fixmap_nocache(uint32_t idx, phys_addr_t phys);
+void clear_fixmap(uint32_t idx);
+
+/*
+ * kmap_atomic - map @page in the calling CPU's slot for @type:
+ * idx = type + KM_TYPE_NR * cpu, va = __fix_to_virt(FIX_KMAP_BEGIN + idx);
+ * write the PTE, flush that one TLB entry.  Lowmem: the direct address.
+ * BUGs (debug on) when the slot's PTE is still set, and always on a type
+ * >= KM_TYPE_NR or an index past FIX_KMAP_END.  2.6.12 i386.
+ */
+vaddr_t kmap_atomic(struct page *page, enum km_type type);
+/*
+ * kunmap_atomic - debug on: BUGs unless @va is the slot of (type, cpu),
+ * then clears the PTE and flushes that entry.  Debug off: nothing (the PTE
+ * stays).  Addresses below FIXADDR_START (lowmem) are ignored.  2.6.12.
+ */
+void kunmap_atomic(vaddr_t va, enum km_type type);
+/* kmap_atomic_pfn - as kmap_atomic for a raw frame number (always mapped). */
+vaddr_t kmap_atomic_pfn(uint32_t pfn, enum km_type type);
+/*
+ * kmap_atomic_to_page - the page behind @va: direct map arithmetic below
+ * FIXADDR_START, else read back from the slot's PTE.  NULL if none.
+ */
+struct page *kmap_atomic_to_page(vaddr_t va);
+
+void vl_fixmap_init(void);  /* from vl_boot: page tables for the window */
+void vl_fixmap_exit(void);
+
+#endif

@@ -1,0 +1,73 @@
+/* PKMAP (kmap/kunmap) and the hashed page_address(), Linux 2.6.12 mm/highmem.c. */
+#ifndef VL_HIGHMEM_H
+#define VL_HIGHMEM_H
+
+#include "machine.h"
+
+#define PKMAP_ADDR(nr) (vl.layout->pkmap_base + ((uint32_t)(nr) << PAGE_SHIFT))
+#define PKMAP_NR(va) (((va) - vl.layout->pkmap_base) >> PAGE_SHIFT)
+#define LAST_PKMAP (vl.layout->last_pkmap)
+#define LAST_PKMAP_MASK (LAST_PKMAP - 1u)
+#define PA_HASH_ORDER 7u
+
+/* State, with the kernel's names.  Guarded by kmap_lock. */
+extern int pkmap_count[LAST_PKMAP_MAX];
+extern uint32_t last_pkmap_nr;
+
+/*
+ * kmap - map @page for a while.  Lowmem: its direct address, nothing else.
+ * Highmem: kmap_high().  May sleep until a kunmap() frees a slot.
+ * Returns the address, or 0 with errno = EDEADLK when every counted thread
+ * would sleep (see vl_thread_enter).  Reproduces 2.6.12 kmap() (i386).
+ */
+vaddr_t kmap(struct page *page);
+/* kunmap - undo kmap(); lowmem pages: nothing.  BUGs as kunmap_high(). */
+void kunmap(struct page *page);
+
+/*
+ * kmap_high - under kmap_lock: reuse the page's PKMAP address or take a new
+ * one with map_new_virtual(), then pkmap_count[nr]++.  BUGs if the count is
+ * then below 2.  Returns 0 with errno = EDEADLK as kmap().  2.6.12.
+ */
+vaddr_t kmap_high(struct page *page);
+/*
+ * kunmap_high - --pkmap_count[nr]; wakes sleepers when it reaches 1.
+ * BUGs when @page has no PKMAP address or the count would reach 0.  2.6.12.
+ */
+void kunmap_high(struct page *page);
+
+/*
+ * map_new_virtual - find a slot with count 0 scanning from last_pkmap_nr+1,
+ * running flush_all_zero_pkmaps() at each wrap; sleep when none.  Called
+ * with kmap_lock held.  Returns the new address (count 1, PTE written,
+ * address hashed), or 0 with errno = EDEADLK.  2.6.12.
+ */
+vaddr_t map_new_virtual(struct page *page);
+
+/*
+ * flush_all_zero_pkmaps - every slot at count 1 goes to 0: PTE cleared
+ * (BUG if it was not present), hash entry removed; then one
+ * flush_tlb_kernel_range() over the PKMAP window.  Called with kmap_lock.
+ */
+void flush_all_zero_pkmaps(void);
+
+/*
+ * page_address - the kernel address of @page: lowmem arithmetic, or the
+ * PKMAP address recorded in the 128-bucket hash; 0 if a highmem page is
+ * not mapped.  2.6.12 mm/highmem.c (WANT_PAGE_VIRTUAL unset).
+ */
+vaddr_t page_address(const struct page *page);
+/*
+ * set_page_address - record (@virt != 0) or forget (@virt == 0) the PKMAP
+ * address of a highmem page.  Entries come from a pool of LAST_PKMAP;
+ * BUGs when the pool is empty.
+ */
+void set_page_address(struct page *page, vaddr_t virt);
+
+/* Wakes kmap sleepers so they re-check for deadlock (from vl_thread_exit). */
+void vl_pkmap_thread_exited(void);
+
+void vl_pkmap_init(void);  /* kmap_init/page_address_init, from vl_boot */
+void vl_pkmap_exit(void);
+
+#endif

@@ -1,0 +1,86 @@
+/* The simulated machine: boot, CPUs, threads, event counters, BUG handling. */
+#ifndef VL_MACHINE_H
+#define VL_MACHINE_H
+
+#include "layout.h"
+
+enum vl_vmalloc_gen { VL_VMLIST = 1 };
+
+struct vl_config {
+	const char *layout;     /* layout name; NULL = "biscuitos" */
+	uint32_t cpus;          /* simulated CPUs, 1..layout's NR_CPUS; 0 = 1 */
+	bool debug;             /* CONFIG_DEBUG_HIGHMEM-style checks */
+	enum vl_vmalloc_gen vmalloc; /* 0 = VL_VMLIST */
+};
+
+/* The running machine; valid between vl_boot() and vl_shutdown(). */
+struct vl_machine {
+	const struct vl_layout *layout;
+	uint32_t cpus;
+	bool debug;
+	enum vl_vmalloc_gen vmalloc;
+};
+extern struct vl_machine vl;
+
+/*
+ * vl_boot - build a machine: page frames, page tables for the PKMAP and
+ * FIXMAP windows, empty PKMAP, vmlist and TLBs, zeroed counters.
+ * Returns 0, or -EINVAL (unknown layout, cpus out of range) or -ENOMEM
+ * (host memory).  A machine already booted is shut down first.
+ */
+int vl_boot(const struct vl_config *cfg);
+
+/* vl_shutdown - release everything vl_boot() and the allocators took. */
+void vl_shutdown(void);
+
+/*
+ * Exact event counters.  Each simulated CPU has its own, bumped by the
+ * thread that currently drives that CPU; vl_stats_read() sums them.
+ */
+struct vl_stats {
+	uint64_t pte_writes;          /* PTEs set */
+	uint64_t pte_clears;          /* PTEs cleared (none or not) */
+	uint64_t tlb_flush_one;       /* single-page flushes */
+	uint64_t tlb_flush_range;     /* range flushes */
+	uint64_t tlb_flush_range_pages; /* pages covered by range flushes */
+	uint64_t table_walks;         /* TLB misses resolved by a walk */
+	uint64_t pkmap_slots_scanned; /* slots looked at by map_new_virtual */
+	uint64_t pkmap_flushes;       /* flush_all_zero_pkmaps() runs */
+	uint64_t kmap_sleeps;         /* waits on pkmap_map_wait */
+	uint64_t vmlist_nodes_visited;/* vm_structs looked at on vmlist */
+	uint64_t page_allocs;         /* page frames handed out */
+	uint64_t page_frees;          /* page frames returned */
+	uint64_t pt_pages;            /* page-table pages allocated */
+};
+void vl_stats_read(struct vl_stats *out);
+void vl_stats_reset(void);
+/* The calling thread's CPU's counters (for the allocators to bump). */
+struct vl_stats *vl_this_stats(void);
+
+/* smp_processor_id(): the simulated CPU the calling thread drives. */
+uint32_t smp_processor_id(void);
+/*
+ * vl_set_cpu - make the calling thread drive CPU @cpu (0..vl.cpus-1).
+ * Returns 0 or -EINVAL.  One thread per CPU at a time.
+ */
+int vl_set_cpu(uint32_t cpu);
+
+/*
+ * Threads that may call kmap()/kunmap(): the booting thread counts as one;
+ * others call vl_thread_enter() first and vl_thread_exit() when done.  A
+ * kmap() that would sleep while every counted thread sleeps in kmap() gets
+ * EDEADLK instead of hanging.  vl_thread_enter returns -EINVAL for a bad cpu.
+ */
+int vl_thread_enter(uint32_t cpu);
+void vl_thread_exit(void);
+uint32_t vl_threads_alive(void);
+
+/*
+ * BUG handling.  The handler receives "func: what" and must not return
+ * (longjmp or exit).  The default prints to stderr and aborts.  Returns
+ * the previous handler.
+ */
+typedef void (*vl_bug_handler_t)(const char *msg);
+vl_bug_handler_t vl_set_bug_handler(vl_bug_handler_t h);
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * The software MMU.  The kernel page directory (swapper_pg_dir) is a host
+ * array whose entries hold the physical address of a page-table frame;
+ * page tables are real frames from lowmem, so they cost RAM like in the
+ * kernel.  Lowmem is section-mapped at PAGE_OFFSET and never goes through
+ * tables or TLBs.  Each CPU has a TLB that keeps every translation it made
+ * until a flush drops it: fully associative and unbounded, so no eviction
+ * can hide a missing flush.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include "machine.h"
+#include "mmu.h"
+#include "physmem.h"
+
+#define TLB_CHUNK_SHIFT 10u                 /* 1024 pages per chunk */
+#define TLB_CHUNK (1u << TLB_CHUNK_SHIFT)
+#define TLB_DIRS (1u << (32 - PAGE_SHIFT - TLB_CHUNK_SHIFT))
+
+static uint32_t *swapper_pg_dir;             /* phys of table | present */
+
+/* A remote range flush may run while the owner translates: atomics. */
+struct tlb {
+	_Atomic(_Atomic pte_t *) dir[TLB_DIRS];
+};
+static struct tlb tlbs[VL_MAX_CPUS];
+
+static uint32_t pgd_index(vaddr_t va)
+{
+	return va >> vl.layout->pmd_shift;
+}
+
+static uint32_t pte_index(vaddr_t va)
+{
+	return (va >> PAGE_SHIFT) & (vl.layout->ptrs_per_pte - 1u);
+}
+
+static pte_t *table_of(uint32_t pgd_entry)
+{
+	return (pte_t *)(void *)vl_page_data(pfn_to_page(pgd_entry >> PAGE_SHIFT));
+}
+
+pte_t *vl_pte_lookup(vaddr_t va)
+{
+	uint32_t e = swapper_pg_dir[pgd_index(va)];
+
+	return e ? table_of(e) + pte_index(va) : NULL;
+}
+
+pte_t *pte_alloc_kernel(vaddr_t va)
+{
+	uint32_t *e = &swapper_pg_dir[pgd_index(va)];
+
+	if (!*e) {
+		struct page *pt = alloc_page(GFP_KERNEL);
+
+		if (!pt)
+			return NULL;
+		if (!vl_page_data(pt)) {
+			__free_page(pt);
+			return NULL;
+		}
+		memset(pt->data, 0, PAGE_SIZE);
+		*e = page_to_phys(pt) | _PAGE_PRESENT;
+		vl_this_stats()->pt_pages++;
+	}
+	return table_of(*e) + pte_index(va);
+}
+
+void set_pte(pte_t *ptep, pte_t pte)
+{
+	__atomic_store_n(ptep, pte, __ATOMIC_RELEASE);
+	vl_this_stats()->pte_writes++;
+}
+
+void pte_clear(pte_t *ptep)
+{
+	__atomic_store_n(ptep, 0, __ATOMIC_RELEASE);
+	vl_this_stats()->pte_clears++;
+}
+
+static _Atomic pte_t *tlb_slot(uint32_t cpu, vaddr_t va, bool create)
+{
+	uint32_t vpn = va >> PAGE_SHIFT;
+	_Atomic(_Atomic pte_t *) *d = &tlbs[cpu].dir[vpn >> TLB_CHUNK_SHIFT];
+	_Atomic pte_t *chunk = atomic_load_explicit(d, memory_order_acquire);
+
+	if (!chunk && create) {
+		chunk = calloc(TLB_CHUNK, sizeof(*chunk));
+		if (!chunk)
+			return NULL;
+		atomic_store_explicit(d, chunk, memory_order_release);
+	}
+	return chunk ? &chunk[vpn & (TLB_CHUNK - 1u)] : NULL;
+}
+
+static void tlb_drop(uint32_t cpu, vaddr_t va)
+{
+	_Atomic pte_t *slot = tlb_slot(cpu, va, false);
+
+	if (slot)
+		atomic_store_explicit(slot, 0, memory_order_relaxed);
+}
+
+void flush_tlb_one(vaddr_t va)
+{
+	tlb_drop(smp_processor_id(), va & PAGE_MASK);
+	vl_this_stats()->tlb_flush_one++;
+}
+
+void flush_tlb_kernel_range(vaddr_t start, vaddr_t end)
+{
+	uint32_t pages = (end - start) >> PAGE_SHIFT;
+	struct vl_stats *st = vl_this_stats();
+
+	for (uint32_t cpu = 0; cpu < vl.cpus; cpu++)
+		for (uint32_t i = 0; i < pages; i++)
+			tlb_drop(cpu, start + (i << PAGE_SHIFT));
+	st->tlb_flush_range++;
+	st->tlb_flush_range_pages += pages;
+}
+
+static struct page *pte_page(pte_t pte)
+{
+	return pfn_valid(pte_pfn(pte)) ? pfn_to_page(pte_pfn(pte)) : NULL;
+}
+
+int vl_translate(vaddr_t va, struct page **page)
+{
+	uint32_t cpu = smp_processor_id();
+	_Atomic pte_t *slot;
+	pte_t *ptep;
+	pte_t pte;
+
+	*page = vl_virt_to_page(va);
+	if (*page)
+		return 0;
+	slot = tlb_slot(cpu, va, true);
+	pte = slot ? atomic_load_explicit(slot, memory_order_relaxed) : 0;
+	if (!pte) {
+		vl_this_stats()->table_walks++;
+		ptep = vl_pte_lookup(va);
+		pte = ptep ? __atomic_load_n(ptep, __ATOMIC_ACQUIRE) : 0;
+		if (!pte_present(pte))
+			return -EFAULT;
+		if (slot)
+			atomic_store_explicit(slot, pte, memory_order_relaxed);
+	}
+	*page = pte_page(pte);
+	return *page ? 0 : -EFAULT;
+}
+
+/* Copy between @buf and [va, va+len) one page at a time. */
+static int access_range(vaddr_t va, uint8_t *buf, uint32_t len, bool write)
+{
+	while (len) {
+		uint32_t off = va & ~PAGE_MASK;
+		uint32_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
+		struct page *page;
+		uint8_t *data;
+
+		if (vl_translate(va, &page))
+			return -EFAULT;
+		data = vl_page_data(page);
+		if (!data)
+			return -EFAULT;
+		if (write)
+			memcpy(data + off, buf, n);
+		else
+			memcpy(buf, data + off, n);
+		va += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int vl_read(vaddr_t va, void *buf, uint32_t len)
+{
+	return access_range(va, buf, len, false);
+}
+
+int vl_write(vaddr_t va, const void *buf, uint32_t len)
+{
+	return access_range(va, (uint8_t *)(uintptr_t)buf, len, true);
+}
+
+pte_t vl_tlb_peek(uint32_t cpu, vaddr_t va)
+{
+	_Atomic pte_t *slot = tlb_slot(cpu, va, false);
+
+	return slot ? atomic_load_explicit(slot, memory_order_relaxed) : 0;
+}
+
+int vl_for_each_pte(vaddr_t start, vaddr_t end,
+		    int (*fn)(vaddr_t va, pte_t pte, void *arg), void *arg)
+{
+	uint64_t va = start & PAGE_MASK;
+
+	while (va < end) {
+		uint32_t e = swapper_pg_dir[pgd_index((vaddr_t)va)];
+		uint64_t next = ((va >> vl.layout->pmd_shift) + 1) << vl.layout->pmd_shift;
+
+		if (next > end)
+			next = end;
+		for (; e && va < next; va += PAGE_SIZE) {
+			int r = fn((vaddr_t)va, table_of(e)[pte_index((vaddr_t)va)], arg);
+
+			if (r)
+				return r;
+		}
+		va = next;
+	}
+	return 0;
+}
+
+int vl_for_each_tlb(int (*fn)(uint32_t cpu, vaddr_t va, pte_t pte, void *arg),
+		    void *arg)
+{
+	for (uint32_t cpu = 0; cpu < vl.cpus; cpu++)
+		for (uint32_t d = 0; d < TLB_DIRS; d++) {
+			_Atomic pte_t *chunk = atomic_load(&tlbs[cpu].dir[d]);
+
+			for (uint32_t i = 0; chunk && i < TLB_CHUNK; i++) {
+				pte_t pte = atomic_load_explicit(&chunk[i], memory_order_relaxed);
+				int r = pte ? fn(cpu, (d * TLB_CHUNK + i) << PAGE_SHIFT, pte, arg) : 0;
+
+				if (r)
+					return r;
+			}
+		}
+	return 0;
+}
+
+void vl_mmu_init(void)
+{
+	swapper_pg_dir = calloc(1u << (32 - vl.layout->pmd_shift), sizeof(uint32_t));
+}
+
+void vl_mmu_exit(void)
+{
+	for (uint32_t cpu = 0; cpu < VL_MAX_CPUS; cpu++)
+		for (uint32_t d = 0; d < TLB_DIRS; d++) {
+			free((void *)atomic_load(&tlbs[cpu].dir[d]));
+			atomic_store(&tlbs[cpu].dir[d], NULL);
+		}
+	free(swapper_pg_dir);
+	swapper_pg_dir = NULL;
+}
