@@ -123,6 +123,22 @@ static const struct vl_layout i386 = {
 
 const struct vl_layout *const vl_layouts[] = { &biscuitos, &arm, &i386, NULL };
 
+int vl_layout_fix_index(const struct vl_layout *l, const char *name)
+{
+	if (strcmp(name, "FIX_KMAP_BEGIN") == 0)
+		return (int)l->fix_kmap_begin;
+	if (strcmp(name, "FIX_KMAP_END") == 0)
+		return (int)FIX_KMAP_END(l);
+	if (strcmp(name, "__end_of_permanent_fixed_addresses") == 0)
+		return (int)l->end_of_permanent;
+	if (strcmp(name, "__end_of_fixed_addresses") == 0)
+		return (int)l->end_of_fixed;
+	for (const struct vl_fixmap_name *f = l->fix_names; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return (int)f->idx;
+	return -1;
+}
+
 const struct vl_layout *vl_layout_find(const char *name)
 {
 	for (const struct vl_layout *const *l = vl_layouts; *l; l++)

@@ -29,8 +29,10 @@ struct vl_layout {
 	uint32_t last_pkmap;           /* LAST_PKMAP, a power of two */
 	/* FIXMAP */
 	bool fixmap_grows_down;        /* i386: from FIXADDR_TOP downwards */
-	vaddr_t fixaddr_start;         /* lowest fixmap address */
-	vaddr_t fixaddr_top;           /* i386 FIXADDR_TOP; ARM end of window */
+	vaddr_t fixaddr_start;         /* FIXADDR_START: lowest permanent slot */
+	vaddr_t fixaddr_top;           /* i386 FIXADDR_TOP (slot 0 starts here,
+					  boot-time slots lie below
+					  FIXADDR_START); ARM: end of window */
 	uint32_t nr_cpus;              /* NR_CPUS the enum was built for */
 	uint32_t fix_kmap_begin;       /* FIX_KMAP_BEGIN */
 	uint32_t end_of_permanent;     /* __end_of_permanent_fixed_addresses */
@@ -51,6 +53,14 @@ struct vl_layout {
  * Returns NULL for an unknown name.
  */
 const struct vl_layout *vl_layout_find(const char *name);
+
+/*
+ * vl_layout_fix_index - the index of an enum fixed_addresses name in @l:
+ * the layout's names plus FIX_KMAP_BEGIN, FIX_KMAP_END,
+ * __end_of_permanent_fixed_addresses and __end_of_fixed_addresses.
+ * Returns -1 for an unknown name.
+ */
+int vl_layout_fix_index(const struct vl_layout *l, const char *name);
 
 /* NULL-terminated list of every layout, for --help and the tests. */
 extern const struct vl_layout *const vl_layouts[];

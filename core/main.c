@@ -1,0 +1,110 @@
+/* The vmaplab command. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "trace.h"
+
+static const char usage[] =
+	"usage: vmaplab replay [--check] FILE   run a trace, one result line per operation\n"
+	"       vmaplab layouts                  print the layouts' constants\n"
+	"       vmaplab --help\n"
+	"\n"
+	"--check runs every invariant check after every operation.\n"
+	"Exit status: 0 done, 2 bad usage or malformed trace, 3 a kernel BUG,\n"
+	"an invariant violation or a failed expect stopped the trace.\n"
+	"The trace language is described in README.md.\n";
+
+/* Reads a whole file; NULL with errno set on failure. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	char *buf = NULL, *n;
+	size_t cap = 0, got;
+
+	if (!f)
+		return NULL;
+	*len = 0;
+	do {
+		if (*len == cap) {
+			cap = cap ? cap * 2 : 65536;
+			n = realloc(buf, cap);
+			if (!n) {
+				free(buf);
+				buf = NULL;
+				errno = ENOMEM;
+				break;
+			}
+			buf = n;
+		}
+		got = fread(buf + *len, 1, cap - *len, f);
+		*len += got;
+	} while (got);
+	if (buf && ferror(f)) {
+		free(buf);
+		buf = NULL;
+		errno = EIO;
+	}
+	if (f != stdin)
+		fclose(f);
+	return buf;
+}
+
+static int replay(const char *path, bool check_each)
+{
+	struct vl_trace t;
+	char err[512];
+	size_t len;
+	char *text = slurp(path, &len);
+	int r;
+
+	if (!text) {
+		fprintf(stderr, "vmaplab: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	r = vl_trace_parse(path, text, len, &t, err, sizeof(err));
+	free(text);
+	if (r) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	r = vl_trace_exec(&t, stdout, check_each);
+	vl_trace_free(&t);
+	if (r < 0) {
+		fprintf(stderr, "vmaplab: %s: out of memory\n", path);
+		return 1;
+	}
+	return r;
+}
+
+static int layouts(void)
+{
+	printf("%-10s %-10s %-10s %-23s %-5s %-23s %-4s %s\n", "layout", "PAGE_OFFS",
+	       "lowmem", "PKMAP", "LAST", "FIXMAP (permanent)", "CPUS", "VMALLOC");
+	for (const struct vl_layout *const *p = vl_layouts; *p; p++) {
+		const struct vl_layout *l = *p;
+
+		printf("%-10s 0x%08x %4u MiB   0x%08x-0x%08x %-5u 0x%08x-0x%08x %-4u 0x%08x-0x%08x\n",
+		       l->name, l->page_offset, l->lowmem_pages >> 8, l->pkmap_base,
+		       l->pkmap_base + l->last_pkmap * PAGE_SIZE, l->last_pkmap,
+		       l->fixaddr_start, l->fixmap_grows_down ? l->fixaddr_top + PAGE_SIZE
+		       : l->fixaddr_top, l->nr_cpus, l->vmalloc_start, l->vmalloc_end);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	bool check_each = argc > 2 && strcmp(argv[2], "--check") == 0;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "layouts") == 0)
+		return layouts();
+	if (argc == 3 + check_each && strcmp(argv[1], "replay") == 0)
+		return replay(argv[2 + check_each], check_each);
+	fputs(usage, stderr);
+	return 2;
+}
