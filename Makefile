@@ -1,12 +1,12 @@
 # vmaplab - see README.md.  `make help` lists targets and variables.
 ARCH ?= native
-CC_native := gcc
-CC ?= gcc
+BUILD ?= build/$(ARCH)
 ifeq ($(origin CC),default)
-CC := $(CC_native)
+CC := gcc
 endif
-CXX_native := g++
-BUILD := build/$(ARCH)
+ifeq ($(origin CXX),default)
+CXX := g++
+endif
 
 CFLAGS_COMMON := -std=c11 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icore
 CFLAGS ?= -O2
@@ -14,13 +14,12 @@ ALL_CFLAGS := $(CFLAGS_COMMON) $(CFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 CORE_SRC := $(filter-out core/main.c,$(wildcard core/*.c))
-CORE_OBJ := $(CORE_SRC:core/%.c=$(BUILD)/core/%.o)
-CORE_OBJ_SAN := $(CORE_SRC:core/%.c=$(BUILD)/san/core/%.o)
+CORE_HDR := $(wildcard core/*.h)
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TESTS_SAN := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
 
-.PHONY: all deps lib test unit unit-san help clean
+.PHONY: all deps lib test unit unit-san traces traces-san clang-build help clean
 all: deps $(BUILD)/vmaplab
 
 deps:
@@ -28,32 +27,67 @@ deps:
 
 lib: $(BUILD)/libvmaplab.a
 
-$(BUILD)/core/%.o: core/%.c core/*.h
+# One library per flavour: plain and sanitized.
+$(BUILD)/core/%.o: core/%.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
-$(BUILD)/san/core/%.o: core/%.c core/*.h
+$(BUILD)/san/core/%.o: core/%.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
-
-$(BUILD)/libvmaplab.a: $(CORE_OBJ)
+$(BUILD)/libvmaplab.a: $(CORE_SRC:core/%.c=$(BUILD)/core/%.o)
 	rm -f $@ && ar rcs $@ $^
-$(BUILD)/san/libvmaplab.a: $(CORE_OBJ_SAN)
+$(BUILD)/san/libvmaplab.a: $(CORE_SRC:core/%.c=$(BUILD)/san/core/%.o)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/vmaplab: core/main.c $(BUILD)/libvmaplab.a
-	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libvmaplab.a -o $@ -lm
+	$(CC) $(ALL_CFLAGS) $^ -o $@
+$(BUILD)/san/vmaplab: core/main.c $(BUILD)/san/libvmaplab.a
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $^ -o $@
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libvmaplab.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libvmaplab.a -o $@ -lcmocka -lm
+	$(CC) $(ALL_CFLAGS) $^ -o $@ -lcmocka
 $(BUILD)/san/tests/%: tests/%.c $(BUILD)/san/libvmaplab.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $< $(BUILD)/san/libvmaplab.a -o $@ -lcmocka -lm
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $^ -o $@ -lcmocka
 
-unit: deps $(TESTS)
-	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
-unit-san: deps $(TESTS_SAN)
-	@set -e; for t in $(TESTS_SAN); do echo "== $$t"; $$t; done
+unit: $(TESTS)
+	@for t in $^; do $$t || exit 1; done
+unit-san: $(TESTS_SAN)
+	@for t in $^; do $$t || exit 1; done
+traces: $(BUILD)/vmaplab
+	@bash tests/run_traces.sh $<
+traces-san: $(BUILD)/san/vmaplab
+	@bash tests/run_traces.sh $<
+
+# The core and the command must also build warning-free with clang.
+clang-build:
+	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang build/clang/vmaplab
+
+include bench/bench.mk
+
+test: deps
+	@$(MAKE) --no-print-directory clang-build
+	@echo "== unit tests ($(ARCH))"
+	@$(MAKE) --no-print-directory unit
+	@echo "== golden traces ($(ARCH))"
+	@$(MAKE) --no-print-directory traces
+	@echo "== unit tests under ASan+UBSan"
+	@$(MAKE) --no-print-directory unit-san
+	@echo "== golden traces under ASan+UBSan"
+	@$(MAKE) --no-print-directory traces-san
+	@echo "== quick bench run"
+	@$(MAKE) --no-print-directory bench-check
+	@echo "== make test: all passed"
+
+help:
+	@echo "make bench      run every benchmark suite, write results/<stamp>/ (see README)"
+	@echo "make test       everything CI gates on: clang build, unit tests, golden traces,"
+	@echo "                the same under ASan+UBSan, a quick bench run checked"
+	@echo "make unit | traces | unit-san | traces-san | bench-check   the parts of make test"
+	@echo "make clean"
+	@echo "variables: LAYOUT=biscuitos|arm|i386 (bench), BENCH_QUICK=1 (bench under a minute),"
+	@echo "           VMALLOCINFO=FILE (bench: real snapshot to replay), ARCH=native, CC=gcc|clang"
 
 clean:
 	rm -rf build

@@ -9,7 +9,8 @@ enum km_type {
 	KM_USER1, KM_BIO_SRC_IRQ, KM_BIO_DST_IRQ, KM_PTE0, KM_PTE1, KM_IRQ0,
 	KM_IRQ1, KM_SOFTIRQ0, KM_SOFTIRQ1, KM_TYPE_NR_ENUM
 };
-/* "KM_USER0" -> KM_USER0; -1 if unknown.  vl_km_name(): the reverse. */
+/* "KM_USER0" -> KM_USER0; -1 if unknown.  vl_km_name(): the reverse, NULL
+ * for a type >= KM_TYPE_NR. */
 int vl_km_type(const char *name);
 const char *vl_km_name(enum km_type type);
 
@@ -50,15 +51,25 @@ vaddr_t kmap_atomic(struct page *page, enum km_type type);
  * stays).  Addresses below FIXADDR_START (lowmem) are ignored.  2.6.12.
  */
 void kunmap_atomic(vaddr_t va, enum km_type type);
-/* kmap_atomic_pfn - as kmap_atomic for a raw frame number (always mapped). */
+/*
+ * kmap_atomic_pfn - as kmap_atomic for a raw frame number, always through
+ * the slot (no lowmem shortcut) and, as in 2.6.12, without the debug check
+ * of a still-set PTE.  BUGs on a bad type or an index past FIX_KMAP_END.
+ */
 vaddr_t kmap_atomic_pfn(uint32_t pfn, enum km_type type);
 /*
  * kmap_atomic_to_page - the page behind @va: direct map arithmetic below
- * FIXADDR_START, else read back from the slot's PTE.  NULL if none.
+ * FIXADDR_START, else read back from the slot's PTE.  NULL if none.  BUGs
+ * (virt_to_fix) at or above FIXADDR_TOP.  2.6.12 i386.
  */
 struct page *kmap_atomic_to_page(vaddr_t va);
 
-void vl_fixmap_init(void);  /* from vl_boot: page tables for the window */
+/*
+ * vl_fixmap_init - from vl_boot: page tables for every fixed slot and the
+ * whole [FIXADDR_START, FIXADDR_TOP) window (2.6.12 i386 fixrange_init).
+ * BUGs when no page table can be had, as the kernel panics at boot.
+ */
+void vl_fixmap_init(void);
 void vl_fixmap_exit(void);
 
 #endif

@@ -2,6 +2,7 @@
 #ifndef VL_HIGHMEM_H
 #define VL_HIGHMEM_H
 
+#include <pthread.h>
 #include "machine.h"
 
 #define PKMAP_ADDR(nr) (vl.layout->pkmap_base + ((uint32_t)(nr) << PAGE_SHIFT))
@@ -10,9 +11,15 @@
 #define LAST_PKMAP_MASK (LAST_PKMAP - 1u)
 #define PA_HASH_ORDER 7u
 
-/* State, with the kernel's names.  Guarded by kmap_lock. */
+/*
+ * State, with the kernel's names.  Guarded by kmap_lock, which callers of
+ * map_new_virtual()/flush_all_zero_pkmaps() take themselves.  A BUG raised
+ * while kmap_lock is held releases it first, so a bug handler that
+ * longjmps leaves a machine that can still be shut down.
+ */
 extern int pkmap_count[LAST_PKMAP_MAX];
 extern uint32_t last_pkmap_nr;
+extern pthread_mutex_t kmap_lock;
 
 /*
  * kmap - map @page for a while.  Lowmem: its direct address, nothing else.
@@ -26,8 +33,9 @@ void kunmap(struct page *page);
 
 /*
  * kmap_high - under kmap_lock: reuse the page's PKMAP address or take a new
- * one with map_new_virtual(), then pkmap_count[nr]++.  BUGs if the count is
- * then below 2.  Returns 0 with errno = EDEADLK as kmap().  2.6.12.
+ * one with map_new_virtual(), then pkmap_count[nr]++.  BUGs on a lowmem
+ * page and if the count is then below 2.  Returns the address, or 0 with
+ * errno = EDEADLK as kmap().  2.6.12.
  */
 vaddr_t kmap_high(struct page *page);
 /*
@@ -60,14 +68,34 @@ vaddr_t page_address(const struct page *page);
 /*
  * set_page_address - record (@virt != 0) or forget (@virt == 0) the PKMAP
  * address of a highmem page.  Entries come from a pool of LAST_PKMAP;
- * BUGs when the pool is empty.
+ * BUGs when the pool is empty or @page is lowmem.  Forgetting a page that
+ * has no entry does nothing.  2.6.12 mm/highmem.c.
  */
 void set_page_address(struct page *page, vaddr_t virt);
+/* Unused entries left in the set_page_address() pool (0..LAST_PKMAP). */
+uint32_t vl_page_address_pool_free(void);
+/*
+ * hash_ptr - 32-bit linux/hash.h: the top @bits bits of @ptr * 0x9e370001.
+ * page_address() hashes vl_page_kva(page), the simulated address of the
+ * struct page, so buckets never depend on host pointers.
+ */
+uint32_t hash_ptr(vaddr_t ptr, uint32_t bits);
+/* page_address_init - empty buckets, full pool; from vl_pkmap_init(). */
+void page_address_init(void);
 
-/* Wakes kmap sleepers so they re-check for deadlock (from vl_thread_exit). */
+/*
+ * vl_pkmap_thread_exited - from vl_thread_exit(), after the thread left the
+ * count: when every counted thread now sleeps in kmap(), wake them so one
+ * of them returns EDEADLK instead of all sleeping for ever.
+ */
 void vl_pkmap_thread_exited(void);
 
-void vl_pkmap_init(void);  /* kmap_init/page_address_init, from vl_boot */
+/*
+ * vl_pkmap_init - from vl_boot: empty PKMAP state and hash, and the page
+ * tables of the PKMAP window (2.6.12 i386 permanent_kmaps_init).  BUGs
+ * when no page table can be had, as the kernel panics at boot.
+ */
+void vl_pkmap_init(void);
 void vl_pkmap_exit(void);
 
 #endif

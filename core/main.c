@@ -84,11 +84,12 @@ static int layouts(void)
 	for (const struct vl_layout *const *p = vl_layouts; *p; p++) {
 		const struct vl_layout *l = *p;
 
-		printf("%-10s 0x%08x %4u MiB   0x%08x-0x%08x %-5u 0x%08x-0x%08x %-4u 0x%08x-0x%08x\n",
+		uint64_t fix_end = (uint64_t)l->fixaddr_top + (l->fixmap_grows_down ? PAGE_SIZE : 0);
+
+		printf("%-10s 0x%08x %4u MiB   0x%08x-0x%08x %-5u 0x%08x-%#-11llx %-4u 0x%08x-0x%08x\n",
 		       l->name, l->page_offset, l->lowmem_pages >> 8, l->pkmap_base,
 		       l->pkmap_base + l->last_pkmap * PAGE_SIZE, l->last_pkmap,
-		       l->fixaddr_start, l->fixmap_grows_down ? l->fixaddr_top + PAGE_SIZE
-		       : l->fixaddr_top, l->nr_cpus, l->vmalloc_start, l->vmalloc_end);
+		       l->fixaddr_start, (unsigned long long)fix_end, l->nr_cpus, l->vmalloc_start, l->vmalloc_end);
 	}
 	return 0;
 }

@@ -107,9 +107,10 @@ static int parse_u32(struct parser *p, uint32_t ti, bool suffix, uint32_t *out)
 
 static int want_args(struct parser *p, uint32_t min, uint32_t max, const char *usage)
 {
+	uint32_t extra = max + 1 < p->ntok ? max + 1 : 0;  /* first word too many */
+
 	if (p->ntok - 1 < min || p->ntok - 1 > max)
-		return perr(p, p->ntok > max + 1 ? p->tok[max + 1].col : p->tok[0].col,
-			    "usage: %s", usage);
+		return perr(p, p->tok[extra].col, "usage: %s", usage);
 	return 0;
 }
 
@@ -423,7 +424,7 @@ static int parse_args(struct parser *p, const struct op_def *d, struct vl_trace_
 		return want_args(p, 1, 1, d->usage) ?: use_name(p, 1, NAME_AREA, &op->name) ?:
 		       unbind(p, op);
 	case S_VMAP:
-		return want_args(p, 2, MAX_TOKENS, d->usage) ?: parse_vmap(p, op);
+		return want_args(p, 2, MAX_TOKENS - 1, d->usage) ?: parse_vmap(p, op);
 	case S_ACCESS:
 		return trailing_cpu(p, 3, d->usage, op) ?: parse_access(p, op);
 	}

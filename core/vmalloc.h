@@ -9,6 +9,11 @@
 #define VM_MAP 0x00000004u
 #define IOREMAP_MAX_ORDER (7u + PAGE_SHIFT)
 
+/*
+ * One area of the VMALLOC window.  The struct and its pages[] array live
+ * on the host heap (malloc/free stand in for kmalloc/kfree), so a caller
+ * that owns an area returned by remove_vm_area() releases it with free().
+ */
 struct vm_struct {
 	vaddr_t addr;             /* start (bytes, page-aligned) */
 	uint32_t size;            /* bytes, guard page included while listed */
@@ -18,68 +23,116 @@ struct vm_struct {
 	phys_addr_t phys_addr;    /* ioremap: the physical base */
 	struct vm_struct *next;   /* vmlist, sorted by addr */
 };
-extern struct vm_struct *vmlist;   /* guarded by vmlist_lock */
+extern struct vm_struct *vmlist;   /* guarded by vmlist_lock (a rwlock) */
 
 /*
- * __get_vm_area - reserve [addr, addr + PAGE_ALIGN(size) + PAGE_SIZE) in
- * [start, end): first fit on the address-sorted vmlist, aligned to
- * 1 << clamp(fls(size), PAGE_SHIFT, IOREMAP_MAX_ORDER) for VM_IOREMAP, else
- * to a page.  Returns the area (not mapped), or NULL with errno = EINVAL
- * for size 0, ENOMEM when no hole fits.  Unlike 2.6.12 it also refuses a
- * hole that ends past @end after the last area.  Reproduces 2.6.12.
+ * Every function below that walks vmlist adds the number of vm_structs it
+ * looked at to vl_this_stats()->vmlist_nodes_visited.
+ */
+
+/*
+ * __get_vm_area - reserve PAGE_ALIGN(@size) + PAGE_SIZE bytes (the last
+ * page is the unmapped guard) inside [@start, @end) (bytes): first fit on
+ * the address-sorted vmlist.  Alignment is 1 << clamp(fls(@size),
+ * PAGE_SHIFT, IOREMAP_MAX_ORDER) for VM_IOREMAP (fls of the size as
+ * passed, before rounding), else none beyond @start's own.  Returns the
+ * listed area, not mapped, or NULL with errno = EINVAL for @size 0 or
+ * ENOMEM (no hole fits, or a size that cannot fit 32 bits).  Never BUGs.
+ * Reproduces 2.6.12 __get_vm_area(), with one deviation: 2.6.12 never
+ * checks the hole after the last area against @end and so could hand out
+ * space beyond it; here an area must end at or below @end.
  */
 struct vm_struct *__get_vm_area(uint32_t size, uint32_t flags, vaddr_t start,
 				vaddr_t end);
-/* get_vm_area - __get_vm_area over [VMALLOC_START, VMALLOC_END). */
+/*
+ * get_vm_area - __get_vm_area(@size, @flags, VMALLOC_START, VMALLOC_END):
+ * same units, errors and deviation.  2.6.12.
+ */
 struct vm_struct *get_vm_area(uint32_t size, uint32_t flags);
 /*
- * remove_vm_area - unlink the area starting at @addr, unmap it (one range
- * flush) and return it with its guard page taken off size; the caller owns
- * it.  NULL if no area starts at @addr.
+ * remove_vm_area - find the listed area that starts exactly at @addr,
+ * unmap it (unmap_vm_area: one range flush), unlink it and return it with
+ * the guard page taken off size (bytes); the caller owns it (free()).
+ * Returns NULL (no errno) when no area starts at @addr.  Never BUGs.
+ * 2.6.12 remove_vm_area().
  */
 struct vm_struct *remove_vm_area(vaddr_t addr);
 /*
- * map_vm_area - one PTE per page for [addr, addr + size - PAGE_SIZE),
- * allocating page tables on demand.  *pages advances past the pages used.
- * Returns 0, or -ENOMEM (a page table or a page pointer missing).  2.6.12.
+ * map_vm_area - map [addr, addr + size - PAGE_SIZE) of @area one page at a
+ * time: allocate the page table on demand, then set one PTE to the next
+ * page of **@pages with @prot.  *@pages advances past every page mapped.
+ * Returns 0, or -ENOMEM when a page table cannot be allocated or a page
+ * pointer is NULL; the PTEs set so far stay (the caller unmaps).  Never
+ * BUGs.  2.6.12 map_vm_area().
  */
 int map_vm_area(struct vm_struct *area, pgprot_t prot, struct page ***pages);
-/* unmap_vm_area - clear the area's PTEs (guard included), one range flush. */
+/*
+ * unmap_vm_area - clear every PTE of the area's size (guard page
+ * included) that has a page table, then one flush_tlb_kernel_range() over
+ * [addr, addr + size).  Never fails or BUGs.  2.6.12 unmap_vm_area().
+ */
 void unmap_vm_area(struct vm_struct *area);
 
 /*
  * __vmalloc - virtually contiguous memory of @size bytes (rounded up to
- * pages), frames from @gfp, mapped with @prot.  Returns the address, or 0
- * with errno = EINVAL (size 0 or more pages than RAM) or ENOMEM (no space,
- * no frames, no page table); a failure leaves nothing taken.  2.6.12.
+ * pages): an area from get_vm_area(VM_ALLOC), one frame per page from
+ * alloc_page(@gfp), mapped with @prot.  Returns the address, or 0 with
+ * errno = EINVAL (size 0, or more pages than RAM: num_physpages) or ENOMEM
+ * (no space, no frame, no page table, no host memory); a failure frees
+ * every frame and area it took.  Never BUGs.  2.6.12 __vmalloc() and
+ * 2.6.13's split-out __vmalloc_area().
  */
 vaddr_t __vmalloc(uint32_t size, gfp_t gfp, pgprot_t prot);
-vaddr_t vmalloc(uint32_t size);         /* highmem frames allowed */
-vaddr_t vmalloc_32(uint32_t size);      /* lowmem frames only */
-vaddr_t vmalloc_exec(uint32_t size);    /* PAGE_KERNEL_EXEC */
-vaddr_t vmalloc_node(uint32_t size, int node); /* one node: node 0 only */
+/* vmalloc - __vmalloc(@size, GFP_KERNEL | __GFP_HIGHMEM, PAGE_KERNEL). */
+vaddr_t vmalloc(uint32_t size);
+/* vmalloc_32 - __vmalloc(@size, GFP_KERNEL, PAGE_KERNEL): lowmem frames. */
+vaddr_t vmalloc_32(uint32_t size);
+/* vmalloc_exec - __vmalloc(@size, GFP_KERNEL | __GFP_HIGHMEM, PAGE_KERNEL_EXEC). */
+vaddr_t vmalloc_exec(uint32_t size);
+/*
+ * vmalloc_node - vmalloc() on NUMA node @node.  The machine has one node:
+ * any @node but 0 gives 0 with errno = EINVAL.  2.6.13 vmalloc_node().
+ */
+vaddr_t vmalloc_node(uint32_t size, int node);
 
 /*
- * vfree - unmap and free an area from __vmalloc, its pages and pointer
- * array.  vfree(0) does nothing.  Returns 0, or -EINVAL for an unaligned
- * or unknown address (the kernel WARNs and returns).  BUGs on a missing
- * page pointer.  2.6.12 __vunmap(addr, 1).
+ * vfree - release an area from __vmalloc(): remove_vm_area(), free its
+ * nr_pages frames and its pages array, free the struct.  vfree(0) does
+ * nothing.  Returns 0, or -EINVAL for an address not page-aligned or not
+ * the start of a listed area (the kernel WARNs and returns).  BUGs on a
+ * NULL entry among the area's pages.  2.6.12 __vunmap(addr, 1).
  */
 int vfree(vaddr_t addr);
 /*
- * vmap - map @count existing pages contiguously.  Returns the address, or
- * 0 with errno = EINVAL (count 0 or above RAM) or ENOMEM.  2.6.12.
+ * vmap - map the @count pages of @pages contiguously: get_vm_area(@count
+ * pages, @flags) then map_vm_area(@prot).  The pages stay the caller's.
+ * Returns the address, or 0 with errno = EINVAL (@count 0 or above RAM)
+ * or ENOMEM (no space; a NULL page or no page table: the area is undone).
+ * Never BUGs.  2.6.12 vmap().
  */
 vaddr_t vmap(struct page **pages, uint32_t count, uint32_t flags, pgprot_t prot);
-/* vunmap - undo vmap(); the pages stay allocated.  Errors as vfree(). */
+/*
+ * vunmap - undo vmap(): unmap and free the area, never its frames.
+ * Returns as vfree().  2.6.12 __vunmap(addr, 0); its page pointer array,
+ * if any, is host memory and freed (the kernel would leak it).
+ */
 int vunmap(vaddr_t addr);
 
-/* The listed area containing @va (guard page included), or NULL. */
+/*
+ * vl_find_vm_area - the listed area containing @va (guard page included),
+ * or NULL.  Walks vmlist up to the first area above @va (counted).
+ */
 struct vm_struct *vl_find_vm_area(vaddr_t va);
-/* Areas on vmlist (count). */
+/* vl_vmlist_count - areas on vmlist (count; a diagnostic, not counted). */
 uint32_t vl_vmlist_count(void);
 
-void vl_vmalloc_init(void);  /* from vl_boot */
-void vl_vmalloc_exit(void);  /* frees every area and its pages */
+/* vl_vmalloc_init - empty vmlist; from vl_boot(). */
+void vl_vmalloc_init(void);
+/*
+ * vl_vmalloc_exit - from vl_shutdown(): unmap and free every listed area,
+ * the frames of VM_ALLOC areas and their page arrays.  vmap()ed frames
+ * stay with their owner.
+ */
+void vl_vmalloc_exit(void);
 
 #endif

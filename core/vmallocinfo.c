@@ -1,0 +1,636 @@
+/*
+ * /proc/vmallocinfo snapshots: a parser for every format from 2.6.28 to
+ * 6.x, and a replay that stands the snapshot up in the VMALLOC window.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+#include "physmem.h"
+#include "vmalloc.h"
+#include "vmallocinfo.h"
+
+/* ---- parsing ---------------------------------------------------------- */
+
+/* One line being parsed; columns are 1-based bytes. */
+struct vmi_line {
+	const char *s;          /* the line without its end of line */
+	size_t len;
+	size_t pos;             /* next byte, 0-based */
+	const char *name;
+	uint32_t lineno;
+	char *err;
+	size_t errlen;
+};
+
+struct vmi_token {
+	const char *s;
+	size_t len;
+	size_t col;
+};
+
+/* What the words after the size said. */
+struct vmi_words {
+	const char *kind_word;  /* ioremap, vmalloc, vmap or sparse */
+	uint32_t pages;
+	bool has_phys, has_user, has_vpages, has_dma;
+};
+
+static int vmi_error(const struct vmi_line *l, size_t col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int vmi_error(const struct vmi_line *l, size_t col, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!l->err || !l->errlen)
+		return -EINVAL;
+	n = snprintf(l->err, l->errlen, "%s:%u:%zu: ", l->name, l->lineno, col);
+	if (n >= 0 && (size_t)n < l->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(l->err + n, l->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool token_is(const struct vmi_token *t, const char *word)
+{
+	return t->len == strlen(word) && memcmp(t->s, word, t->len) == 0;
+}
+
+static bool token_starts(const struct vmi_token *t, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return t->len >= n && memcmp(t->s, prefix, n) == 0;
+}
+
+/* Next blank-separated token; false at the end of the line. */
+static bool next_token(struct vmi_line *l, struct vmi_token *t)
+{
+	while (l->pos < l->len && is_blank(l->s[l->pos]))
+		l->pos++;
+	if (l->pos == l->len) {
+		t->s = l->s + l->pos;
+		t->len = 0;
+		t->col = l->pos + 1;
+		return false;
+	}
+	t->s = l->s + l->pos;
+	t->col = l->pos + 1;
+	while (l->pos < l->len && !is_blank(l->s[l->pos]))
+		l->pos++;
+	t->len = (size_t)(l->s + l->pos - t->s);
+	return true;
+}
+
+/* Kernel text never holds control characters; a binary file would. */
+static int check_chars(const struct vmi_line *l)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		unsigned char c = (unsigned char)l->s[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return vmi_error(l, i + 1, "control character 0x%02x", c);
+	}
+	return 0;
+}
+
+/* 1 to 16 hex digits from t->s[*i], stopping at the first non-digit. */
+static int parse_hex(const struct vmi_line *l, const struct vmi_token *t,
+		     size_t *i, const char *what)
+{
+	size_t start = *i;
+
+	while (*i < t->len && hex_value(t->s[*i]) >= 0) {
+		if (*i - start == 16)
+			return vmi_error(l, t->col + *i, "%s wider than 64 bits", what);
+		(*i)++;
+	}
+	if (*i == start)
+		return vmi_error(l, t->col + *i, "expected hex digits of %s", what);
+	return 0;
+}
+
+/* A decimal that fits 32 bits filling t->s[i..]; *val gets it. */
+static int parse_dec(const struct vmi_line *l, const struct vmi_token *t,
+		     size_t i, const char *what, uint32_t *val)
+{
+	uint64_t v = 0;
+	size_t start = i;
+
+	if (i == t->len)
+		return vmi_error(l, t->col + i, "expected decimal %s", what);
+	for (; i < t->len; i++) {
+		if (t->s[i] < '0' || t->s[i] > '9')
+			return vmi_error(l, t->col + i, "bad digit '%c' in %s",
+					 t->s[i], what);
+		v = v * 10u + (uint64_t)(t->s[i] - '0');
+		if (v > UINT32_MAX)
+			return vmi_error(l, t->col + start,
+					 "%s does not fit 32 bits", what);
+	}
+	*val = (uint32_t)v;
+	return 0;
+}
+
+/* "0x<hex>-0x<hex>": addresses are hashed (%pK), so only the form counts. */
+static int parse_range(struct vmi_line *l)
+{
+	struct vmi_token t;
+	size_t i = 0;
+	int err;
+
+	next_token(l, &t);
+	for (int half = 0; half < 2; half++) {
+		const char *what = half ? "end address" : "start address";
+
+		if (t.len - i < 2 || t.s[i] != '0' || t.s[i + 1] != 'x')
+			return vmi_error(l, t.col + i, "expected '0x' before %s", what);
+		i += 2;
+		err = parse_hex(l, &t, &i, what);
+		if (err)
+			return err;
+		if (half == 0 && (i == t.len || t.s[i] != '-'))
+			return vmi_error(l, t.col + i, "expected '-' after start address");
+		i += half == 0;
+	}
+	if (i != t.len)
+		return vmi_error(l, t.col + i, "unexpected '%c' after end address",
+				 t.s[i]);
+	return 0;
+}
+
+static int parse_size(struct vmi_line *l, uint32_t *size)
+{
+	struct vmi_token t;
+	int err;
+
+	if (!next_token(l, &t))
+		return vmi_error(l, t.col, "expected size in bytes");
+	err = parse_dec(l, &t, 0, "size", size);
+	if (err)
+		return err;
+	if (*size == 0 || *size % PAGE_SIZE)
+		return vmi_error(l, t.col, "size %u is not a positive multiple of %u",
+				 *size, PAGE_SIZE);
+	return 0;
+}
+
+static bool is_kind_word(const struct vmi_token *t)
+{
+	return token_is(t, "ioremap") || token_is(t, "vmalloc") ||
+	       token_is(t, "vmap") || token_is(t, "sparse");
+}
+
+/* N<node>=<pages> from show_numa_info(). */
+static bool is_numa_word(const struct vmi_token *t)
+{
+	size_t i = 1;
+
+	if (t->len < 4 || t->s[0] != 'N')
+		return false;
+	while (i < t->len && t->s[i] >= '0' && t->s[i] <= '9')
+		i++;
+	return i > 1 && i < t->len && t->s[i] == '=';
+}
+
+static bool is_flag_word(const struct vmi_token *t)
+{
+	return is_kind_word(t) || token_is(t, "user") || token_is(t, "vpages") ||
+	       token_is(t, "dma-coherent") || token_starts(t, "pages=") ||
+	       token_starts(t, "phys=") || is_numa_word(t);
+}
+
+static int set_once(const struct vmi_line *l, const struct vmi_token *t,
+		    bool *seen)
+{
+	if (*seen)
+		return vmi_error(l, t->col, "repeated '%.*s'", (int)t->len, t->s);
+	*seen = true;
+	return 0;
+}
+
+static int parse_pages(const struct vmi_line *l, const struct vmi_token *t,
+		       uint32_t size, struct vmi_words *w)
+{
+	uint32_t pages;
+	int err;
+
+	if (w->pages)
+		return vmi_error(l, t->col, "repeated 'pages='");
+	err = parse_dec(l, t, 6, "page count", &pages);
+	if (err)
+		return err;
+	if (pages == 0 || pages > size / PAGE_SIZE)
+		return vmi_error(l, t->col + 6, "pages=%u does not fit a %u-byte area",
+				 pages, size);
+	w->pages = pages;
+	return 0;
+}
+
+/* phys=: "%lx" before 3.x, "0x..." (%pa) since. */
+static int parse_phys(const struct vmi_line *l, const struct vmi_token *t,
+		      struct vmi_words *w)
+{
+	size_t i = 5;
+	int err = set_once(l, t, &w->has_phys);
+
+	if (err)
+		return err;
+	if (t->len - i >= 2 && t->s[i] == '0' && t->s[i + 1] == 'x')
+		i += 2;
+	err = parse_hex(l, t, &i, "physical address");
+	if (!err && i != t->len)
+		err = vmi_error(l, t->col + i, "bad hex digit '%c' in physical address",
+				t->s[i]);
+	return err;
+}
+
+static int parse_numa(const struct vmi_line *l, const struct vmi_token *t)
+{
+	uint32_t unused;
+	size_t eq = (size_t)((const char *)memchr(t->s, '=', t->len) - t->s);
+
+	return parse_dec(l, t, eq + 1, "node page count", &unused);
+}
+
+static int parse_word(const struct vmi_line *l, const struct vmi_token *t,
+		      uint32_t size, struct vmi_words *w)
+{
+	if (is_kind_word(t)) {
+		if (w->kind_word)
+			return vmi_error(l, t->col, "'%.*s' conflicts with '%s'",
+					 (int)t->len, t->s, w->kind_word);
+		w->kind_word = token_is(t, "ioremap") ? "ioremap" :
+			       token_is(t, "vmalloc") ? "vmalloc" :
+			       token_is(t, "vmap") ? "vmap" : "sparse";
+		return 0;
+	}
+	if (token_is(t, "user"))
+		return set_once(l, t, &w->has_user);
+	if (token_is(t, "vpages"))
+		return set_once(l, t, &w->has_vpages);
+	if (token_is(t, "dma-coherent"))
+		return set_once(l, t, &w->has_dma);
+	if (token_starts(t, "pages="))
+		return parse_pages(l, t, size, w);
+	if (token_starts(t, "phys="))
+		return parse_phys(l, t, w);
+	if (is_numa_word(t))
+		return parse_numa(l, t);
+	return vmi_error(l, t->col, "unknown word '%.*s'", (int)t->len, t->s);
+}
+
+/* %pS of a module symbol ends in "[module]" or "[module build-id]". */
+static int skip_module(struct vmi_line *l, struct vmi_token *t, bool *more)
+{
+	size_t open_col = t->col;
+
+	while (t->s[t->len - 1] != ']') {
+		if (!next_token(l, t))
+			return vmi_error(l, open_col, "unterminated '['");
+	}
+	*more = next_token(l, t);
+	return 0;
+}
+
+/* A line with no area behind it but space: "unpurged vm_area", "vm_map_ram". */
+static int parse_bare(struct vmi_line *l, const struct vmi_token *t,
+		      enum vl_vmi_kind *kind)
+{
+	struct vmi_token u;
+
+	if (token_is(t, "unpurged")) {
+		if (!next_token(l, &u) || !token_is(&u, "vm_area"))
+			return vmi_error(l, u.col, "expected 'vm_area' after 'unpurged'");
+		*kind = VMI_UNPURGED;
+	} else {
+		*kind = VMI_RESERVED;
+	}
+	if (next_token(l, &u))
+		return vmi_error(l, u.col, "unexpected '%.*s' at end of line",
+				 (int)u.len, u.s);
+	return 0;
+}
+
+static enum vl_vmi_kind kind_of(const struct vmi_words *w)
+{
+	if (!w->kind_word)
+		return VMI_RESERVED;
+	if (!strcmp(w->kind_word, "ioremap"))
+		return VMI_IOREMAP;
+	if (!strcmp(w->kind_word, "vmap"))
+		return VMI_VMAP;
+	if (!strcmp(w->kind_word, "vmalloc") && w->pages)
+		return VMI_VMALLOC;
+	return VMI_RESERVED;
+}
+
+/* Everything after the size: [caller [\[module\]]] words... */
+static int parse_words(struct vmi_line *l, struct vl_vmi_entry *e)
+{
+	struct vmi_words w = { 0 };
+	struct vmi_token t;
+	bool more = next_token(l, &t);
+	int err = 0;
+
+	if (more && (token_is(&t, "unpurged") || token_is(&t, "vm_map_ram")))
+		return parse_bare(l, &t, &e->kind);
+	if (more && !is_flag_word(&t)) {
+		more = next_token(l, &t);
+		if (more && t.s[0] == '[')
+			err = skip_module(l, &t, &more);
+	}
+	for (; more && !err; more = next_token(l, &t))
+		err = parse_word(l, &t, e->size, &w);
+	e->pages = w.pages;
+	e->kind = kind_of(&w);
+	return err;
+}
+
+/* Returns 1 for an entry, 0 for a blank line, or -EINVAL. */
+static int parse_line(struct vmi_line *l, struct vl_vmi_entry *e)
+{
+	int err = check_chars(l);
+
+	if (err)
+		return err;
+	while (l->pos < l->len && is_blank(l->s[l->pos]))
+		l->pos++;
+	if (l->pos == l->len)
+		return 0;
+	err = parse_range(l);
+	if (!err)
+		err = parse_size(l, &e->size);
+	if (!err)
+		err = parse_words(l, e);
+	e->line = l->lineno;
+	return err ? err : 1;
+}
+
+static int add_entry(struct vl_vmi *v, size_t *cap, const struct vl_vmi_entry *e)
+{
+	if (v->n == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 256;
+		struct vl_vmi_entry *ne = realloc(v->e, ncap * sizeof(*ne));
+
+		if (!ne)
+			return -ENOMEM;
+		v->e = ne;
+		*cap = ncap;
+	}
+	v->e[v->n++] = *e;
+	if (e->kind == VMI_UNPURGED)
+		v->unpurged_bytes += e->size;
+	else
+		v->live_bytes += e->size;
+	return 0;
+}
+
+int vl_vmi_parse(FILE *f, const char *name, struct vl_vmi *out, char *err,
+		 size_t errlen)
+{
+	struct vmi_line l = { .name = name, .err = err, .errlen = errlen };
+	char *buf = NULL;
+	size_t bufcap = 0, cap = 0;
+	ssize_t got;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (!ret && (got = getline(&buf, &bufcap, f)) >= 0) {
+		struct vl_vmi_entry e = { 0 };
+
+		l.s = buf;
+		l.len = (size_t)got;
+		l.pos = 0;
+		l.lineno++;
+		if (l.len && buf[l.len - 1] == '\n')
+			l.len--;
+		if (l.len && buf[l.len - 1] == '\r')
+			l.len--;
+		ret = parse_line(&l, &e);
+		ret = ret == 1 ? add_entry(out, &cap, &e) : ret;
+	}
+	if (!ret && ferror(f))
+		ret = errno ? -errno : -EIO;
+	free(buf);
+	if (ret)
+		vl_vmi_free(out);
+	return ret;
+}
+
+void vl_vmi_free(struct vl_vmi *v)
+{
+	free(v->e);
+	memset(v, 0, sizeof(*v));
+}
+
+/* ---- replay ----------------------------------------------------------- */
+
+/* Gen 1 adds a guard page to everything: the smallest area is 2 pages. */
+#define VMI_MIN_BYTES (2u * PAGE_SIZE)
+
+static uint64_t occupancy(const struct vl_vmi_entry *e)
+{
+	return e->size < VMI_MIN_BYTES ? VMI_MIN_BYTES : e->size;
+}
+
+/* The entry's bytes scaled by num/den (integers: the same on every host). */
+static uint32_t scaled_bytes(const struct vl_vmi_entry *e, uint64_t num,
+			     uint64_t den)
+{
+	uint64_t bytes = occupancy(e) * num / den & ~(uint64_t)(PAGE_SIZE - 1u);
+
+	return bytes < VMI_MIN_BYTES ? VMI_MIN_BYTES : (uint32_t)bytes;
+}
+
+/* NULL-terminated arrays of frames, as vmap_fresh() builds them. */
+static void free_page_list(struct page **pages)
+{
+	for (struct page **p = pages; *p; p++)
+		__free_page(*p);
+	free(pages);
+}
+
+/* vmap() of @count new highmem-first frames; *vpages records them. */
+static int vmap_fresh(uint32_t count, vaddr_t *addr, struct page ***vpages)
+{
+	struct page **pages = calloc((size_t)count + 1, sizeof(*pages));
+
+	if (!pages)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < count; i++) {
+		pages[i] = alloc_page(GFP_HIGHUSER);
+		if (!pages[i])
+			goto fail;
+	}
+	*addr = vmap(pages, count, VM_MAP, PAGE_KERNEL);
+	if (*addr) {
+		*vpages = pages;
+		return 0;
+	}
+fail:
+	free_page_list(pages);
+	return -ENOMEM;
+}
+
+/* Place one area of @bytes (guard included) the way its kind was made. */
+static int place(enum vl_vmi_kind kind, uint32_t bytes, vaddr_t *addr,
+		 struct page ***vpages)
+{
+	struct vm_struct *area;
+
+	*vpages = NULL;
+	switch (kind) {
+	case VMI_VMALLOC:
+		*addr = vmalloc(bytes - PAGE_SIZE);
+		return *addr ? 0 : -ENOMEM;
+	case VMI_VMAP:
+		return vmap_fresh(bytes / PAGE_SIZE - 1u, addr, vpages);
+	case VMI_IOREMAP:
+		area = get_vm_area(bytes - PAGE_SIZE, VM_IOREMAP);
+		break;
+	default:
+		area = get_vm_area(bytes - PAGE_SIZE, VM_ALLOC);
+		break;
+	}
+	if (!area)
+		return -ENOMEM;
+	*addr = area->addr;
+	return 0;
+}
+
+/* How a replay sizes things: holes or not, and the num/den scale. */
+struct vmi_plan {
+	bool holes;
+	uint32_t n_live, n_unpurged;
+	uint64_t num, den;
+};
+
+static struct vmi_plan plan_replay(const struct vl_vmi *v, uint64_t budget)
+{
+	struct vmi_plan p = { .num = 1, .den = 1 };
+	uint64_t live = 0, unpurged = 0;
+
+	for (uint32_t i = 0; i < v->n; i++) {
+		if (v->e[i].kind == VMI_UNPURGED) {
+			p.n_unpurged++;
+			unpurged += occupancy(&v->e[i]);
+		} else {
+			p.n_live++;
+			live += occupancy(&v->e[i]);
+		}
+	}
+	p.holes = live + unpurged <= budget;
+	if (live > budget) {
+		p.num = budget;
+		p.den = live;
+	}
+	return p;
+}
+
+static void free_holes(vaddr_t *holes, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		vfree(holes[i]);
+	free(holes);
+}
+
+/* Places every entry in file order; holes[] collects the unpurged ones. */
+static int place_all(const struct vl_vmi *v, const struct vmi_plan *p,
+		     struct vl_vmi_replay *rep, vaddr_t *holes, uint32_t *nholes)
+{
+	for (uint32_t i = 0; i < v->n; i++) {
+		const struct vl_vmi_entry *e = &v->e[i];
+		uint32_t bytes = scaled_bytes(e, p->num, p->den);
+		struct page **unused;
+		uint32_t h = rep->nr_handles;
+
+		if (e->kind == VMI_UNPURGED) {
+			if (p->holes &&
+			    place(VMI_RESERVED, bytes, &holes[(*nholes)++], &unused)) {
+				(*nholes)--;
+				return -ENOMEM;
+			}
+			continue;
+		}
+		if (place(e->kind, bytes, &rep->handles[h], &rep->vmap_pages[h]))
+			return -ENOMEM;
+		rep->nr_handles++;
+		rep->bytes += bytes;
+	}
+	return 0;
+}
+
+int vl_vmi_populate(const struct vl_vmi *v, double fill,
+		    struct vl_vmi_replay *rep)
+{
+	uint32_t window = vl.layout->vmalloc_end - vl.layout->vmalloc_start;
+	struct vmi_plan p;
+	vaddr_t *holes;
+	uint32_t nholes = 0;
+	int err;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->scale = 1.0;
+	if (!(fill > 0.0 && fill <= 1.0))
+		return -EINVAL;
+	p = plan_replay(v, (uint64_t)(fill * (double)window));
+	rep->scale = (double)p.num / (double)p.den;
+	rep->holes_kept = p.holes;
+	rep->skipped = p.holes ? 0 : p.n_unpurged;
+	rep->handles = calloc((size_t)p.n_live + 1, sizeof(*rep->handles));
+	rep->vmap_pages = calloc((size_t)p.n_live + 1, sizeof(*rep->vmap_pages));
+	holes = calloc((size_t)(p.holes ? p.n_unpurged : 0) + 1, sizeof(*holes));
+	err = rep->handles && rep->vmap_pages && holes ? 0 : -ENOMEM;
+	if (!err)
+		err = place_all(v, &p, rep, holes, &nholes);
+	free_holes(holes, nholes);
+	if (err) {
+		vl_vmi_depopulate(rep);
+		memset(rep, 0, sizeof(*rep));
+		return err;
+	}
+	rep->areas = rep->nr_handles;
+	return 0;
+}
+
+void vl_vmi_depopulate(struct vl_vmi_replay *rep)
+{
+	for (uint32_t i = 0; i < rep->nr_handles; i++) {
+		if (rep->vmap_pages[i]) {
+			vunmap(rep->handles[i]);
+			free_page_list(rep->vmap_pages[i]);
+		} else {
+			vfree(rep->handles[i]);
+		}
+	}
+	free(rep->handles);
+	free(rep->vmap_pages);
+	rep->handles = NULL;
+	rep->vmap_pages = NULL;
+	rep->nr_handles = 0;
+	rep->areas = 0;
+	rep->bytes = 0;
+}

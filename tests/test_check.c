@@ -1,0 +1,128 @@
+/* vl_check_all() must notice each kind of corruption it promises to. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+#include "vmaplab.h"
+
+static int boot(void **state)
+{
+	(void)state;
+	return vl_boot(&(struct vl_config){ .layout = "biscuitos", .cpus = 2, .debug = true });
+}
+
+static int halt(void **state)
+{
+	(void)state;
+	vl_shutdown();
+	return 0;
+}
+
+static void violated(const char *needle)
+{
+	const char *why = vl_check_all();
+
+	assert_non_null(why);
+	if (!strstr(why, needle))
+		fail_msg("'%s' does not mention '%s'", why, needle);
+}
+
+static void test_clean_machine_passes(void **state)
+{
+	(void)state;
+	struct page *p = alloc_page(GFP_HIGHUSER);
+
+	assert_null(vl_check_all());
+	kmap(p);
+	assert_non_null(vmalloc(3 * PAGE_SIZE));
+	assert_null(vl_check_all());
+}
+
+static void test_pkmap_count_vs_pte(void **state)
+{
+	(void)state;
+	vaddr_t va = kmap(alloc_page(GFP_HIGHUSER));
+
+	pkmap_count[PKMAP_NR(va)] = 0;
+	violated("count 0 but PTE");
+}
+
+static void test_hash_vs_slot(void **state)
+{
+	(void)state;
+	struct page *p = alloc_page(GFP_HIGHUSER);
+	vaddr_t va = kmap(p);
+
+	set_page_address(p, 0);
+	(void)va;
+	violated("page_address");
+}
+
+static void test_area_pte(void **state)
+{
+	(void)state;
+	vaddr_t va = vmalloc(2 * PAGE_SIZE);
+
+	pte_clear(vl_pte_lookup(va + PAGE_SIZE));
+	flush_tlb_kernel_range(va, va + 2 * PAGE_SIZE);
+	violated("page 1 PTE");
+}
+
+static void test_guard_page_mapped(void **state)
+{
+	(void)state;
+	vaddr_t va = vmalloc(PAGE_SIZE);
+
+	set_pte(vl_pte_lookup(va + PAGE_SIZE), pfn_pte(page_to_pfn(alloc_page(GFP_KERNEL)), PAGE_KERNEL));
+	violated("guard page");
+}
+
+static void test_stray_pte(void **state)
+{
+	(void)state;
+	vaddr_t va = vl.layout->vmalloc_end - PAGE_SIZE;
+
+	set_pte(pte_alloc_kernel(va), pfn_pte(page_to_pfn(alloc_page(GFP_KERNEL)), PAGE_KERNEL));
+	violated("in no vmalloc area");
+}
+
+static void test_stale_tlb(void **state)
+{
+	(void)state;
+	struct page *p = alloc_page(GFP_HIGHUSER);
+	vaddr_t va = vmalloc(PAGE_SIZE);
+	uint8_t v;
+
+	vl_set_cpu(1);
+	assert_int_equal(vl_read(va, &v, 1), 0);
+	vl_set_cpu(0);
+	set_pte(vl_pte_lookup(va), pfn_pte(page_to_pfn(p), PAGE_KERNEL));
+	flush_tlb_one(va);   /* local only: cpu1 is stale */
+	violated("cpu1 TLB");
+}
+
+static void test_free_frame_mapped(void **state)
+{
+	(void)state;
+	struct page *p = alloc_page(GFP_HIGHUSER);
+
+	kmap(p);
+	__free_page(p);
+	violated("free frame");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_clean_machine_passes, boot, halt),
+		cmocka_unit_test_setup_teardown(test_pkmap_count_vs_pte, boot, halt),
+		cmocka_unit_test_setup_teardown(test_hash_vs_slot, boot, halt),
+		cmocka_unit_test_setup_teardown(test_area_pte, boot, halt),
+		cmocka_unit_test_setup_teardown(test_guard_page_mapped, boot, halt),
+		cmocka_unit_test_setup_teardown(test_stray_pte, boot, halt),
+		cmocka_unit_test_setup_teardown(test_stale_tlb, boot, halt),
+		cmocka_unit_test_setup_teardown(test_free_frame_mapped, boot, halt),
+	};
+	return cmocka_run_group_tests_name("check", tests, NULL, NULL);
+}
