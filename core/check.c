@@ -2,7 +2,7 @@
  * vl_check_all(): the invariants of shared/design/allocators.md, checked
  * from the outside through the state the allocators export under their
  * kernel names.  Meant to run between operations (no lock is taken
- * except page_address()'s bucket locks).
+ * except page_address()'s bucket locks).  It bumps no event counter.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,13 +79,20 @@ static const char *check_hash(void)
 
 static const char *check_pkmap(void)
 {
+	uint32_t used = 0;
 	const char *why;
 
-	for (uint32_t nr = 0; nr < LAST_PKMAP; nr++)
+	for (uint32_t nr = 0; nr < LAST_PKMAP; nr++) {
 		if ((why = check_pkmap_slot(nr)))
 			return why;
+		used += pkmap_count[nr] > 0;
+	}
 	if (last_pkmap_nr >= LAST_PKMAP)
 		return fail("last_pkmap_nr %u >= LAST_PKMAP", last_pkmap_nr);
+	/* one pool entry per mapped slot, no more, no fewer */
+	if (vl_page_address_pool_free() != LAST_PKMAP - used)
+		return fail("page_address pool has %u free entries, %u slots mapped",
+			    vl_page_address_pool_free(), used);
 	return check_hash();
 }
 

@@ -25,10 +25,12 @@ extern pthread_mutex_t kmap_lock;
  * kmap - map @page for a while.  Lowmem: its direct address, nothing else.
  * Highmem: kmap_high().  May sleep until a kunmap() frees a slot.
  * Returns the address, or 0 with errno = EDEADLK when every counted thread
- * would sleep (see vl_thread_enter).  Reproduces 2.6.12 kmap() (i386).
+ * would sleep (see vl_thread_enter).  BUGs as kmap_high().  Reproduces
+ * 2.6.12 kmap() (i386).
  */
 vaddr_t kmap(struct page *page);
-/* kunmap - undo kmap(); lowmem pages: nothing.  BUGs as kunmap_high(). */
+/* kunmap - undo kmap(); lowmem pages: nothing.  BUGs as kunmap_high().
+ * 2.6.12 kunmap() (i386). */
 void kunmap(struct page *page);
 
 /*
@@ -46,23 +48,26 @@ void kunmap_high(struct page *page);
 
 /*
  * map_new_virtual - find a slot with count 0 scanning from last_pkmap_nr+1,
- * running flush_all_zero_pkmaps() at each wrap; sleep when none.  Called
+ * running flush_all_zero_pkmaps() at each wrap; sleep when none, and after
+ * a wake-up return the page's address if another thread mapped it.  Called
  * with kmap_lock held.  Returns the new address (count 1, PTE written,
- * address hashed), or 0 with errno = EDEADLK.  2.6.12.
+ * address hashed), or 0 with errno = EDEADLK.  BUGs as
+ * flush_all_zero_pkmaps().  2.6.12.
  */
 vaddr_t map_new_virtual(struct page *page);
 
 /*
  * flush_all_zero_pkmaps - every slot at count 1 goes to 0: PTE cleared
  * (BUG if it was not present), hash entry removed; then one
- * flush_tlb_kernel_range() over the PKMAP window.  Called with kmap_lock.
+ * flush_tlb_kernel_range() over the whole PKMAP window (LAST_PKMAP pages).
+ * Called with kmap_lock.  Never fails.  2.6.12.
  */
 void flush_all_zero_pkmaps(void);
 
 /*
  * page_address - the kernel address of @page: lowmem arithmetic, or the
  * PKMAP address recorded in the 128-bucket hash; 0 if a highmem page is
- * not mapped.  2.6.12 mm/highmem.c (WANT_PAGE_VIRTUAL unset).
+ * not mapped.  Never BUGs.  2.6.12 mm/highmem.c (WANT_PAGE_VIRTUAL unset).
  */
 vaddr_t page_address(const struct page *page);
 /*
@@ -75,7 +80,8 @@ void set_page_address(struct page *page, vaddr_t virt);
 /* Unused entries left in the set_page_address() pool (0..LAST_PKMAP). */
 uint32_t vl_page_address_pool_free(void);
 /*
- * hash_ptr - 32-bit linux/hash.h: the top @bits bits of @ptr * 0x9e370001.
+ * hash_ptr - 32-bit linux/hash.h: the top @bits (1..32) bits of
+ * @ptr * 0x9e370001.
  * page_address() hashes vl_page_kva(page), the simulated address of the
  * struct page, so buckets never depend on host pointers.
  */
@@ -96,6 +102,7 @@ void vl_pkmap_thread_exited(void);
  * when no page table can be had, as the kernel panics at boot.
  */
 void vl_pkmap_init(void);
+/* vl_pkmap_exit - from vl_shutdown; the page tables go with the MMU. */
 void vl_pkmap_exit(void);
 
 #endif

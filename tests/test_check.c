@@ -87,19 +87,29 @@ static void test_stray_pte(void **state)
 	violated("in no vmalloc area");
 }
 
+/* set_fixmap flushes only the local TLB: another CPU keeps the old page. */
 static void test_stale_tlb(void **state)
 {
 	(void)state;
-	struct page *p = alloc_page(GFP_HIGHUSER);
-	vaddr_t va = vmalloc(PAGE_SIZE);
+	uint32_t idx = (uint32_t)vl_fix_index("FIX_TEXT_POKE0");
 	uint8_t v;
 
+	set_fixmap(idx, page_to_phys(alloc_page(GFP_KERNEL)));
 	vl_set_cpu(1);
-	assert_int_equal(vl_read(va, &v, 1), 0);
+	assert_int_equal(vl_read(fix_to_virt(idx), &v, 1), 0);
 	vl_set_cpu(0);
-	set_pte(vl_pte_lookup(va), pfn_pte(page_to_pfn(p), PAGE_KERNEL));
-	flush_tlb_one(va);   /* local only: cpu1 is stale */
+	set_fixmap(idx, page_to_phys(alloc_page(GFP_KERNEL)));
 	violated("cpu1 TLB");
+}
+
+static void test_pool_leak(void **state)
+{
+	(void)state;
+	struct page *p = alloc_page(GFP_HIGHUSER);
+
+	kmap(p);
+	set_page_address(alloc_page(GFP_HIGHUSER), 0x96100000u);
+	violated("page_address");
 }
 
 static void test_free_frame_mapped(void **state)
@@ -123,6 +133,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stray_pte, boot, halt),
 		cmocka_unit_test_setup_teardown(test_stale_tlb, boot, halt),
 		cmocka_unit_test_setup_teardown(test_free_frame_mapped, boot, halt),
+		cmocka_unit_test_setup_teardown(test_pool_leak, boot, halt),
 	};
 	return cmocka_run_group_tests_name("check", tests, NULL, NULL);
 }

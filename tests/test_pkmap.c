@@ -12,10 +12,14 @@
 #include "vmaplab.h"
 
 static jmp_buf bug_jmp;
+static bool bug_expected;
 static char bug_msg[256];
 
 static void catch_bug(const char *msg)
 {
+	if (!bug_expected)
+		fail_msg("unexpected BUG: %s", msg);
+	bug_expected = false;
 	snprintf(bug_msg, sizeof(bug_msg), "%s", msg);
 	longjmp(bug_jmp, 1);
 }
@@ -24,6 +28,7 @@ static void catch_bug(const char *msg)
 #define EXPECT_BUG(stmt, text)                                              \
 	do {                                                                \
 		bug_msg[0] = '\0';                                          \
+		bug_expected = true;                                        \
 		if (!setjmp(bug_jmp)) {                                     \
 			stmt;                                               \
 			fail_msg("no BUG from %s", #stmt);                  \
