@@ -2,7 +2,7 @@
 # Golden traces: tests/traces/NAME.trace must print exactly NAME.out
 # (stdout, stderr, then "# exit N").  UPDATE=1 rewrites the .out files.
 set -u
-bin=$1
+bin=$(realpath "$1")
 cd "$(dirname "$0")/traces" || exit 1
 fail=0 n=0
 for t in *.trace; do
