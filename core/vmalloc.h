@@ -38,9 +38,10 @@ extern struct vm_struct *vmlist;   /* guarded by vmlist_lock (a rwlock) */
  * passed, before rounding), else none beyond @start's own.  Returns the
  * listed area, not mapped, or NULL with errno = EINVAL for @size 0 or
  * ENOMEM (no hole fits, or a size that cannot fit 32 bits).  Never BUGs.
- * Reproduces 2.6.12 __get_vm_area(), with one deviation: 2.6.12 never
- * checks the hole after the last area against @end and so could hand out
- * space beyond it; here an area must end at or below @end.
+ * Reproduces 2.6.12 __get_vm_area(), with one deviation: 2.6.12 checks
+ * @end only after stepping over a listed area, so with an empty vmlist or
+ * only areas below the aligned start it could hand out space beyond @end;
+ * here an area must end at or below @end.
  */
 struct vm_struct *__get_vm_area(uint32_t size, uint32_t flags, vaddr_t start,
 				vaddr_t end);

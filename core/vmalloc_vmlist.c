@@ -49,8 +49,9 @@ static uint32_t ioremap_align(uint32_t size)
 
 /*
  * Our one deviation from 2.6.12: the area must lie inside [start, end).
- * Within the window only the hole after the last area (or an ALIGN that
- * wrapped past 4 GiB) can fail this; 2.6.12 would hand it out.
+ * 2.6.12 checks @end only after stepping over an area, so a walk that
+ * meets none at or above the aligned start (empty vmlist, or every area
+ * below it) or an ALIGN that wrapped past 4 GiB is all this can catch.
  */
 static bool inside_range(vaddr_t addr, uint32_t size, vaddr_t start,
 			 vaddr_t end)
@@ -327,13 +328,15 @@ struct vm_struct *vl_find_vm_area(vaddr_t va)
 	uint64_t visited = 0;
 
 	pthread_rwlock_rdlock(&vmlist_lock);
-	for (tmp = vmlist; tmp && tmp->addr <= va; tmp = tmp->next) {
+	for (tmp = vmlist; tmp; tmp = tmp->next) {
 		visited++;
+		if (tmp->addr > va) {
+			tmp = NULL;
+			break;
+		}
 		if (va - tmp->addr < tmp->size)
 			break;
 	}
-	if (tmp && tmp->addr > va)
-		tmp = NULL;
 	pthread_rwlock_unlock(&vmlist_lock);
 	count_visits(visited);
 	return tmp;
@@ -362,9 +365,7 @@ void vl_vmalloc_exit(void)
 
 		unmap_vm_area(area);
 		vmlist = area->next;
-		for (uint32_t i = 0; i < area->nr_pages; i++)
-			if (area->pages[i])
-				__free_page(area->pages[i]);
+		free_area_pages(area);
 		free(area->pages);
 		free(area);
 	}

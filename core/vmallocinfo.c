@@ -31,9 +31,17 @@ struct vmi_token {
 	size_t col;
 };
 
+/* The word that says what made an area; a line holds at most one. */
+enum vmi_maker { MADE_BY_NONE, MADE_BY_IOREMAP, MADE_BY_VMALLOC, MADE_BY_VMAP,
+		 MADE_BY_SPARSE, MADE_BY_NR };
+static const char *const maker_words[MADE_BY_NR] = {
+	[MADE_BY_IOREMAP] = "ioremap", [MADE_BY_VMALLOC] = "vmalloc",
+	[MADE_BY_VMAP] = "vmap", [MADE_BY_SPARSE] = "sparse",
+};
+
 /* What the words after the size said. */
 struct vmi_words {
-	const char *kind_word;  /* ioremap, vmalloc, vmap or sparse */
+	enum vmi_maker maker;
 	uint32_t pages;
 	bool has_phys, has_user, has_vpages, has_dma;
 };
@@ -90,18 +98,12 @@ static bool next_token(struct vmi_line *l, struct vmi_token *t)
 {
 	while (l->pos < l->len && is_blank(l->s[l->pos]))
 		l->pos++;
-	if (l->pos == l->len) {
-		t->s = l->s + l->pos;
-		t->len = 0;
-		t->col = l->pos + 1;
-		return false;
-	}
 	t->s = l->s + l->pos;
 	t->col = l->pos + 1;
 	while (l->pos < l->len && !is_blank(l->s[l->pos]))
 		l->pos++;
 	t->len = (size_t)(l->s + l->pos - t->s);
-	return true;
+	return t->len != 0;
 }
 
 /* Kernel text never holds control characters; a binary file would. */
@@ -154,6 +156,15 @@ static int parse_dec(const struct vmi_line *l, const struct vmi_token *t,
 	return 0;
 }
 
+static int parse_address(const struct vmi_line *l, const struct vmi_token *t,
+			 size_t *i, const char *what)
+{
+	if (t->len - *i < 2 || t->s[*i] != '0' || t->s[*i + 1] != 'x')
+		return vmi_error(l, t->col + *i, "expected '0x' before %s", what);
+	*i += 2;
+	return parse_hex(l, t, i, what);
+}
+
 /* "0x<hex>-0x<hex>": addresses are hashed (%pK), so only the form counts. */
 static int parse_range(struct vmi_line *l)
 {
@@ -162,19 +173,15 @@ static int parse_range(struct vmi_line *l)
 	int err;
 
 	next_token(l, &t);
-	for (int half = 0; half < 2; half++) {
-		const char *what = half ? "end address" : "start address";
-
-		if (t.len - i < 2 || t.s[i] != '0' || t.s[i + 1] != 'x')
-			return vmi_error(l, t.col + i, "expected '0x' before %s", what);
-		i += 2;
-		err = parse_hex(l, &t, &i, what);
-		if (err)
-			return err;
-		if (half == 0 && (i == t.len || t.s[i] != '-'))
-			return vmi_error(l, t.col + i, "expected '-' after start address");
-		i += half == 0;
-	}
+	err = parse_address(l, &t, &i, "start address");
+	if (err)
+		return err;
+	if (i == t.len || t.s[i] != '-')
+		return vmi_error(l, t.col + i, "expected '-' after start address");
+	i++;
+	err = parse_address(l, &t, &i, "end address");
+	if (err)
+		return err;
 	if (i != t.len)
 		return vmi_error(l, t.col + i, "unexpected '%c' after end address",
 				 t.s[i]);
@@ -197,10 +204,12 @@ static int parse_size(struct vmi_line *l, uint32_t *size)
 	return 0;
 }
 
-static bool is_kind_word(const struct vmi_token *t)
+static enum vmi_maker maker_of(const struct vmi_token *t)
 {
-	return token_is(t, "ioremap") || token_is(t, "vmalloc") ||
-	       token_is(t, "vmap") || token_is(t, "sparse");
+	for (int m = MADE_BY_IOREMAP; m < MADE_BY_NR; m++)
+		if (token_is(t, maker_words[m]))
+			return (enum vmi_maker)m;
+	return MADE_BY_NONE;
 }
 
 /* N<node>=<pages> from show_numa_info(). */
@@ -217,9 +226,10 @@ static bool is_numa_word(const struct vmi_token *t)
 
 static bool is_flag_word(const struct vmi_token *t)
 {
-	return is_kind_word(t) || token_is(t, "user") || token_is(t, "vpages") ||
-	       token_is(t, "dma-coherent") || token_starts(t, "pages=") ||
-	       token_starts(t, "phys=") || is_numa_word(t);
+	return maker_of(t) != MADE_BY_NONE || token_is(t, "user") ||
+	       token_is(t, "vpages") || token_is(t, "dma-coherent") ||
+	       token_starts(t, "pages=") || token_starts(t, "phys=") ||
+	       is_numa_word(t);
 }
 
 static int set_once(const struct vmi_line *l, const struct vmi_token *t,
@@ -278,13 +288,15 @@ static int parse_numa(const struct vmi_line *l, const struct vmi_token *t)
 static int parse_word(const struct vmi_line *l, const struct vmi_token *t,
 		      uint32_t size, struct vmi_words *w)
 {
-	if (is_kind_word(t)) {
-		if (w->kind_word)
-			return vmi_error(l, t->col, "'%.*s' conflicts with '%s'",
-					 (int)t->len, t->s, w->kind_word);
-		w->kind_word = token_is(t, "ioremap") ? "ioremap" :
-			       token_is(t, "vmalloc") ? "vmalloc" :
-			       token_is(t, "vmap") ? "vmap" : "sparse";
+	enum vmi_maker maker = maker_of(t);
+
+	if (maker != MADE_BY_NONE) {
+		if (w->maker == maker)
+			return vmi_error(l, t->col, "repeated '%s'", maker_words[maker]);
+		if (w->maker != MADE_BY_NONE)
+			return vmi_error(l, t->col, "'%s' conflicts with '%s'",
+					 maker_words[maker], maker_words[w->maker]);
+		w->maker = maker;
 		return 0;
 	}
 	if (token_is(t, "user"))
@@ -315,7 +327,7 @@ static int skip_module(struct vmi_line *l, struct vmi_token *t, bool *more)
 	return 0;
 }
 
-/* A line with no area behind it but space: "unpurged vm_area", "vm_map_ram". */
+/* The tails that stand alone: "unpurged vm_area" and "vm_map_ram". */
 static int parse_bare(struct vmi_line *l, const struct vmi_token *t,
 		      enum vl_vmi_kind *kind)
 {
@@ -336,15 +348,16 @@ static int parse_bare(struct vmi_line *l, const struct vmi_token *t,
 
 static enum vl_vmi_kind kind_of(const struct vmi_words *w)
 {
-	if (!w->kind_word)
-		return VMI_RESERVED;
-	if (!strcmp(w->kind_word, "ioremap"))
+	switch (w->maker) {
+	case MADE_BY_IOREMAP:
 		return VMI_IOREMAP;
-	if (!strcmp(w->kind_word, "vmap"))
+	case MADE_BY_VMAP:
 		return VMI_VMAP;
-	if (!strcmp(w->kind_word, "vmalloc") && w->pages)
-		return VMI_VMALLOC;
-	return VMI_RESERVED;
+	case MADE_BY_VMALLOC:
+		return w->pages ? VMI_VMALLOC : VMI_RESERVED;
+	default:
+		return VMI_RESERVED;
+	}
 }
 
 /* Everything after the size: [caller [\[module\]]] words... */
@@ -418,9 +431,16 @@ int vl_vmi_parse(FILE *f, const char *name, struct vl_vmi *out, char *err,
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
-	while (!ret && (got = getline(&buf, &bufcap, f)) >= 0) {
+	while (!ret) {
 		struct vl_vmi_entry e = { 0 };
 
+		errno = 0;
+		got = getline(&buf, &bufcap, f);
+		if (got < 0) {
+			if (!feof(f))   /* a read error or no memory */
+				ret = errno ? -errno : -EIO;
+			break;
+		}
 		l.s = buf;
 		l.len = (size_t)got;
 		l.pos = 0;
@@ -430,10 +450,9 @@ int vl_vmi_parse(FILE *f, const char *name, struct vl_vmi *out, char *err,
 		if (l.len && buf[l.len - 1] == '\r')
 			l.len--;
 		ret = parse_line(&l, &e);
-		ret = ret == 1 ? add_entry(out, &cap, &e) : ret;
+		if (ret == 1)
+			ret = add_entry(out, &cap, &e);
 	}
-	if (!ret && ferror(f))
-		ret = errno ? -errno : -EIO;
 	free(buf);
 	if (ret)
 		vl_vmi_free(out);
@@ -460,7 +479,7 @@ static uint64_t occupancy(const struct vl_vmi_entry *e)
 static uint32_t scaled_bytes(const struct vl_vmi_entry *e, uint64_t num,
 			     uint64_t den)
 {
-	uint64_t bytes = occupancy(e) * num / den & ~(uint64_t)(PAGE_SIZE - 1u);
+	uint64_t bytes = (occupancy(e) * num / den) & ~(uint64_t)(PAGE_SIZE - 1u);
 
 	return bytes < VMI_MIN_BYTES ? VMI_MIN_BYTES : (uint32_t)bytes;
 }
@@ -568,11 +587,11 @@ static int place_all(const struct vl_vmi *v, const struct vmi_plan *p,
 		uint32_t h = rep->nr_handles;
 
 		if (e->kind == VMI_UNPURGED) {
-			if (p->holes &&
-			    place(VMI_RESERVED, bytes, &holes[(*nholes)++], &unused)) {
-				(*nholes)--;
+			if (!p->holes)
+				continue;
+			if (place(VMI_RESERVED, bytes, &holes[*nholes], &unused))
 				return -ENOMEM;
-			}
+			(*nholes)++;
 			continue;
 		}
 		if (place(e->kind, bytes, &rep->handles[h], &rep->vmap_pages[h]))

@@ -6,15 +6,18 @@
 #include "types.h"
 
 enum vl_vmi_kind {
-	VMI_VMALLOC,    /* "vmalloc" with pages=N: vmalloc() of N pages */
+	VMI_VMALLOC,    /* "vmalloc" with pages=N: vmalloc() of size - PAGE_SIZE */
 	VMI_VMAP,       /* "vmap": vmap() of size/PAGE_SIZE - 1 pages */
 	VMI_IOREMAP,    /* "ioremap": get_vm_area(VM_IOREMAP), no pages */
-	VMI_RESERVED,   /* any other live area (e.g. pcpu_get_vm_areas): space only */
+	VMI_RESERVED,   /* any other live area (pcpu_get_vm_areas' "vmalloc"
+			 * without pages=, "sparse", "vm_map_ram", no kind
+			 * word): space only */
 	VMI_UNPURGED,   /* "unpurged vm_area": lazily freed, a hole in gen 1 */
 };
 
 struct vl_vmi_entry {
-	uint32_t size;      /* bytes as listed: guard page included */
+	uint32_t size;      /* bytes as listed: the space the area holds,
+			     * guard page included (vm_map_ram has none) */
 	uint32_t pages;     /* pages=N, else 0 */
 	enum vl_vmi_kind kind;
 	uint32_t line;      /* 1-based line in the file */
@@ -29,12 +32,21 @@ struct vl_vmi {
 
 /*
  * vl_vmi_parse - read a /proc/vmallocinfo text (any kernel 2.6.28+ format;
- * addresses may be hashed).  Returns 0, or -EINVAL with "NAME:LINE:COL:
- * message" in @err for a malformed line, or -ENOMEM/-errno for I/O.
- * @name is used in messages only.
+ * addresses may be hashed, and are not used).  A line is
+ *   0x<hex>-0x<hex> <size> [caller [\[module ...\]]] word...
+ * with words pages=N, phys=HEX (with or without 0x), ioremap, vmalloc,
+ * vmap, sparse (at most one of these four), user, vpages, dma-coherent,
+ * N<node>=<pages>; or the whole tail "unpurged vm_area" or "vm_map_ram".
+ * Blank lines are skipped; a trailing CR is ignored.  Size (bytes) must be
+ * a positive multiple of PAGE_SIZE that fits 32 bits; pages=N must fit in
+ * it.  Returns 0, or -EINVAL with "NAME:LINE:COL: message" in @err (COL:
+ * 1-based byte where the line goes wrong) for a malformed line, -ENOMEM,
+ * or -errno of a read error.  On failure @out is left empty.  @name is used
+ * in messages only.
  */
 int vl_vmi_parse(FILE *f, const char *name, struct vl_vmi *out, char *err,
 		 size_t errlen);
+/* vl_vmi_free - release what vl_vmi_parse() stored; @v is left empty. */
 void vl_vmi_free(struct vl_vmi *v);
 
 /* What a replay did: recorded in the results. */
@@ -46,20 +58,30 @@ struct vl_vmi_replay {
 	uint64_t bytes;        /* bytes of the live areas placed (guard incl.) */
 	uint32_t nr_handles;   /* what vl_vmi_depopulate() undoes */
 	vaddr_t *handles;      /* area addresses */
-	struct page ***vmap_pages; /* per handle: frames vmap()ed, or NULL */
+	struct page ***vmap_pages; /* per handle: frames vmap()ed (NULL-
+				    * terminated), or NULL */
 };
 
 /*
  * vl_vmi_populate - place @v's live areas in the running machine's VMALLOC
- * window, in file order, through vmalloc()/vmap()/get_vm_area().  Unpurged
- * areas become holes when everything fits in @fill of the window (0 < fill
- * <= 1); else they are dropped, and if the live areas still exceed @fill of
- * the window every size is scaled down (at least one page each).  Returns
- * 0, or -ENOMEM if an area could not be placed (everything is undone).
+ * window, in file order, through vmalloc()/vmap()/get_vm_area() (vmap
+ * frames from alloc_page(GFP_HIGHUSER)).  Every area holds its listed size
+ * in bytes, at least 2 pages (a page and the guard).  With W = @fill times
+ * the window (0 < @fill <= 1): when live and unpurged sizes together fit
+ * in W, each unpurged entry is placed as a get_vm_area() in its file
+ * position and freed once all are placed, leaving its hole; else unpurged
+ * entries are dropped (counted in skipped) and, if the live sizes still
+ * exceed W, each is scaled by W / live (rounded down to pages, at least 2
+ * pages; integer arithmetic, so every host agrees).  Returns 0, or -EINVAL
+ * for @fill out of range, or -ENOMEM if an area or frame could not be had
+ * (everything is undone and @rep left empty).  Never BUGs.
  */
 int vl_vmi_populate(const struct vl_vmi *v, double fill,
 		    struct vl_vmi_replay *rep);
-/* vl_vmi_depopulate - free every area and page the replay took. */
+/*
+ * vl_vmi_depopulate - vfree() or vunmap() every area of @rep, free the
+ * vmap()ed frames and @rep's arrays; @rep is left with no handles.
+ */
 void vl_vmi_depopulate(struct vl_vmi_replay *rep);
 
 #endif

@@ -683,28 +683,30 @@ static void test_threads_share_vmlist(void **state)
 	assert_invariants();
 }
 
+#define T(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_first_areas_back_to_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_guard_page_is_unmapped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ioremap_alignment, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_first_fit_reuses_lowest_hole, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_window_fails_cleanly, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_never_past_vmalloc_end_on_any_layout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fault_injection_at_each_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_page_table_failure_frees_frames, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_page_tables_on_demand, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unmap_is_one_range_flush, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nodes_visited, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vmalloc_data_and_ptes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vmap_maps_exactly_the_given_pages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vmap_failures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_frees, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_sizes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vfree_bugs_on_missing_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exit_frees_areas, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_threads_share_vmlist, setup, teardown),
+		T(test_first_areas_back_to_back),
+		T(test_guard_page_is_unmapped),
+		T(test_ioremap_alignment),
+		T(test_first_fit_reuses_lowest_hole),
+		T(test_full_window_fails_cleanly),
+		T(test_never_past_vmalloc_end_on_any_layout),
+		T(test_fault_injection_at_each_page),
+		T(test_page_table_failure_frees_frames),
+		T(test_page_tables_on_demand),
+		T(test_unmap_is_one_range_flush),
+		T(test_nodes_visited),
+		T(test_vmalloc_data_and_ptes),
+		T(test_vmap_maps_exactly_the_given_pages),
+		T(test_vmap_failures),
+		T(test_bad_frees),
+		T(test_invalid_sizes),
+		T(test_vfree_bugs_on_missing_page),
+		T(test_exit_frees_areas),
+		T(test_threads_share_vmlist),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,508 @@
+/* /proc/vmallocinfo: parsing every kernel's format, replay into gen 1. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vmaplab.h"
+#include "vmallocinfo.h"
+
+#define P PAGE_SIZE
+#define START (vl.layout->vmalloc_start)
+#define END (vl.layout->vmalloc_end)
+#define SNAPSHOT "corpus/real/vmallocinfo-x86_64-linux-6.18.txt"
+
+static int boot(const char *layout)
+{
+	struct vl_config cfg = { .layout = layout, .debug = true };
+
+	return vl_boot(&cfg);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return boot("biscuitos");
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	vl_shutdown();
+	return 0;
+}
+
+static struct vl_stats stats(void)
+{
+	struct vl_stats s;
+
+	vl_stats_read(&s);
+	return s;
+}
+
+static void assert_invariants(void)
+{
+	const char *why = vl_check_all();
+
+	if (why)
+		fail_msg("invariant: %s", why);
+}
+
+static int parse_text(const char *text, struct vl_vmi *v, char *err,
+		      size_t errlen)
+{
+	FILE *f = tmpfile();
+	int ret;
+
+	assert_non_null(f);
+	fputs(text, f);
+	rewind(f);
+	ret = vl_vmi_parse(f, "t.txt", v, err, errlen);
+	fclose(f);
+	return ret;
+}
+
+static void parse_ok(const char *text, struct vl_vmi *v)
+{
+	char err[256] = "";
+
+	if (parse_text(text, v, err, sizeof(err)))
+		fail_msg("rejected: %s", err);
+}
+
+static void rejects(const char *text, const char *msg)
+{
+	char err[256] = "";
+	struct vl_vmi v;
+
+	assert_int_equal(parse_text(text, &v, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, msg);
+	assert_null(v.e);
+	assert_int_equal(v.n, 0);
+}
+
+/* The real snapshot, run from the repository root or tests/. */
+static void load_snapshot(struct vl_vmi *v)
+{
+	char err[256] = "";
+	FILE *f = fopen(SNAPSHOT, "r");
+
+	if (!f)
+		f = fopen("../" SNAPSHOT, "r");
+	if (!f)
+		fail_msg("cannot open %s", SNAPSHOT);
+	if (vl_vmi_parse(f, SNAPSHOT, v, err, sizeof(err)))
+		fail_msg("%s", err);
+	fclose(f);
+}
+
+static uint32_t count_kind(const struct vl_vmi *v, enum vl_vmi_kind kind)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < v->n; i++)
+		n += v->e[i].kind == kind;
+	return n;
+}
+
+static void test_real_snapshot(void **state)
+{
+	struct vl_vmi v;
+	uint32_t pages = 0;
+
+	(void)state;
+	load_snapshot(&v);
+	assert_int_equal(v.n, 2538);
+	assert_int_equal(count_kind(&v, VMI_UNPURGED), 2317);
+	assert_int_equal(v.n - count_kind(&v, VMI_UNPURGED), 221);
+	assert_int_equal(v.live_bytes, 18579456);
+	assert_int_equal(v.unpurged_bytes, 47443968);
+	assert_int_equal(count_kind(&v, VMI_VMALLOC), 189);
+	assert_int_equal(count_kind(&v, VMI_IOREMAP), 29);
+	assert_int_equal(count_kind(&v, VMI_VMAP), 2);
+	assert_int_equal(count_kind(&v, VMI_RESERVED), 1);
+	for (uint32_t i = 0; i < v.n; i++)
+		pages += v.e[i].pages;
+	assert_int_equal(pages, 3511);
+
+	assert_int_equal(v.e[0].line, 1);
+	assert_int_equal(v.e[0].kind, VMI_VMAP);
+	assert_int_equal(v.e[0].size, 20480);
+	assert_int_equal(v.e[3].kind, VMI_VMALLOC);
+	assert_int_equal(v.e[3].pages, 4);
+	assert_int_equal(v.e[61].pages, 577);              /* line 62: vpages */
+	assert_int_equal(v.e[112].kind, VMI_RESERVED);     /* pcpu_get_vm_areas */
+	assert_int_equal(v.e[112].size, 2097152);
+	assert_int_equal(v.e[2537].kind, VMI_UNPURGED);
+	assert_int_equal(v.e[2537].line, 2538);
+	vl_vmi_free(&v);
+	assert_null(v.e);
+}
+
+static void test_formats_of_every_kernel(void **state)
+{
+	static const struct {
+		const char *line;
+		enum vl_vmi_kind kind;
+		uint32_t size, pages;
+	} ok[] = {
+		/* 2.6.28: %p addresses, sprint_symbol, module, phys=%lx */
+		{ "0xf8000000-0xf8002000    8192 foo+0x1/0x2 [mod] pages=1 vmalloc user vpages N0=1 N1=0",
+		  VMI_VMALLOC, 8192, 1 },
+		{ "0xf8000000-0xf8003000   12288 foo+0x1/0x2 [mod 0123abcd] phys=fe000000 ioremap",
+		  VMI_IOREMAP, 12288, 0 },
+		/* no symbol: %pS prints the raw address */
+		{ "0xc0000000-0xc0004000   16384 0xc0123456 pages=3 vmalloc", VMI_VMALLOC, 16384, 3 },
+		/* before callers were shown */
+		{ "0x1-0x2 12288 pages=2 vmalloc", VMI_VMALLOC, 12288, 2 },
+		/* kptr_restrict: zeros; 4.x+ vm_map_ram has no caller */
+		{ "0x0000000000000000-0x0000000000000000 8192 vm_map_ram", VMI_RESERVED, 8192, 0 },
+		{ "0x1-0x2 4096 vm_map_ram", VMI_RESERVED, 4096, 0 },
+		{ "0x1-0x2 8192 bpf_x+0x1/0x2 sparse", VMI_RESERVED, 8192, 0 },
+		{ "0x1-0x2 8192 dma_remap+0x1/0x2 vmap dma-coherent", VMI_VMAP, 8192, 0 },
+		{ "0x1-0x2 20480 vm_map_pages+0x1/0x2 pages=4 vmap", VMI_VMAP, 20480, 4 },
+		{ "0x1-0x2 8192 f+0x1/0x2 phys=0x00000000fee00000 ioremap\r",
+		  VMI_IOREMAP, 8192, 0 },
+		{ "0x1-0x2 8192 f+0x1/0x2", VMI_RESERVED, 8192, 0 },
+		{ "0x1-0x2 8192", VMI_RESERVED, 8192, 0 },
+		{ "0x1-0x2\t8192\tunpurged   vm_area  ", VMI_UNPURGED, 8192, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char text[256];
+		struct vl_vmi v;
+
+		/* a blank line before, no newline at the end */
+		snprintf(text, sizeof(text), "\n%s", ok[i].line);
+		parse_ok(text, &v);
+		assert_int_equal(v.n, 1);
+		assert_int_equal(v.e[0].line, 2);
+		assert_int_equal(v.e[0].kind, ok[i].kind);
+		assert_int_equal(v.e[0].size, ok[i].size);
+		assert_int_equal(v.e[0].pages, ok[i].pages);
+		vl_vmi_free(&v);
+	}
+}
+
+static void test_malformed_lines(void **state)
+{
+	(void)state;
+	rejects("1x1-0x2 4096\n", "t.txt:1:1: expected '0x' before start address");
+	rejects("0x-0x2 4096\n", "t.txt:1:3: expected hex digits of start address");
+	rejects("0x1g-0x2 4096\n", "t.txt:1:4: expected '-' after start address");
+	rejects("0x1 0x2 4096\n", "t.txt:1:4: expected '-' after start address");
+	rejects("0x1-1x2 4096\n", "t.txt:1:5: expected '0x' before end address");
+	rejects("0x1-0x2z 4096\n", "t.txt:1:8: unexpected 'z' after end address");
+	rejects("0x11112222333344445-0x2 4096\n",
+		"t.txt:1:19: start address wider than 64 bits");
+	rejects("0x1-0x2\n", "t.txt:1:8: expected size in bytes");
+	rejects("0x1-0x2 4097 f\n", "t.txt:1:9: size 4097 is not a positive multiple of 4096");
+	rejects("0x1-0x2 0\n", "t.txt:1:9: size 0 is not a positive multiple of 4096");
+	rejects("0x1-0x2 12a4 f\n", "t.txt:1:11: bad digit 'a' in size");
+	rejects("0x1-0x2 8589934592 f\n", "t.txt:1:9: size does not fit 32 bits");
+	rejects("0x1-0x2 4096 foo+0x1/0x2 bar\n", "t.txt:1:26: unknown word 'bar'");
+	rejects("0x1-0x2 8192 f pages=x vmalloc\n", "t.txt:1:22: bad digit 'x' in page count");
+	rejects("0x1-0x2 8192 f pages= vmalloc\n", "t.txt:1:22: expected decimal page count");
+	rejects("0x1-0x2 8192 f pages=3 vmalloc\n",
+		"t.txt:1:22: pages=3 does not fit a 8192-byte area");
+	rejects("0x1-0x2 8192 f pages=1 pages=1 vmalloc\n", "t.txt:1:24: repeated 'pages='");
+	rejects("0x1-0x2 8192 f ioremap vmap\n", "t.txt:1:24: 'vmap' conflicts with 'ioremap'");
+	rejects("0x1-0x2 8192 f vmalloc vmalloc\n", "t.txt:1:24: repeated 'vmalloc'");
+	rejects("0x1-0x2 8192 f user user\n", "t.txt:1:21: repeated 'user'");
+	rejects("0x1-0x2 8192 f phys=0xzz ioremap\n",
+		"t.txt:1:23: expected hex digits of physical address");
+	rejects("0x1-0x2 8192 f phys=12g ioremap\n",
+		"t.txt:1:23: bad hex digit 'g' in physical address");
+	rejects("0x1-0x2 8192 f N0=x\n", "t.txt:1:19: bad digit 'x' in node page count");
+	rejects("0x1-0x2 8192 unpurged\n", "t.txt:1:22: expected 'vm_area' after 'unpurged'");
+	rejects("0x1-0x2 8192 unpurged vm_area x\n", "t.txt:1:31: unexpected 'x' at end of line");
+	rejects("0x1-0x2 8192 vm_map_ram x\n", "t.txt:1:25: unexpected 'x' at end of line");
+	rejects("0x1-0x2 4096 f\x01 vmalloc\n", "t.txt:1:15: control character 0x01");
+	/* the line number counts blank and good lines */
+	rejects("0x1-0x2 4096 vmalloc\n\n0x1-0x2 4096 f [mod\n",
+		"t.txt:3:16: unterminated '['");
+}
+
+static void test_empty_input_and_read_errors(void **state)
+{
+	char err[64] = "";
+	struct vl_vmi v;
+	FILE *dir = fopen(".", "r");
+
+	(void)state;
+	parse_ok("", &v);
+	assert_int_equal(v.n, 0);
+	assert_int_equal(v.live_bytes, 0);
+	vl_vmi_free(&v);
+	assert_non_null(dir);                  /* reading a directory fails */
+	assert_int_equal(vl_vmi_parse(dir, ".", &v, err, sizeof(err)), -EISDIR);
+	assert_null(v.e);
+	fclose(dir);
+}
+
+/* The placed area of each live entry has its size and kind. */
+static void assert_replayed(const struct vl_vmi *v,
+			    const struct vl_vmi_replay *rep)
+{
+	uint32_t h = 0;
+
+	for (uint32_t i = 0; i < v->n; i++) {
+		const struct vl_vmi_entry *e = &v->e[i];
+		struct vm_struct *area;
+
+		if (e->kind == VMI_UNPURGED)
+			continue;
+		area = vl_find_vm_area(rep->handles[h]);
+		assert_non_null(area);
+		assert_int_equal(area->addr, rep->handles[h]);
+		assert_int_equal(area->size, e->size < 2 * P ? 2 * P : e->size);
+		switch (e->kind) {
+		case VMI_VMALLOC:
+			assert_int_equal(area->flags, VM_ALLOC);
+			assert_int_equal(area->nr_pages, area->size / P - 1);
+			break;
+		case VMI_VMAP:
+			assert_int_equal(area->flags, VM_MAP);
+			assert_non_null(rep->vmap_pages[h]);
+			assert_non_null(rep->vmap_pages[h][area->size / P - 2]);
+			assert_null(rep->vmap_pages[h][area->size / P - 1]);
+			break;
+		case VMI_IOREMAP:
+			assert_int_equal(area->flags, VM_IOREMAP);
+			break;
+		default:
+			assert_int_equal(area->flags, VM_ALLOC);
+			assert_int_equal(area->nr_pages, 0);
+			break;
+		}
+		if (e->kind != VMI_VMAP)
+			assert_null(rep->vmap_pages[h]);
+		h++;
+	}
+	assert_int_equal(h, rep->nr_handles);
+}
+
+static void test_populate_biscuitos_and_back(void **state)
+{
+	struct vl_vmi v;
+	struct vl_vmi_replay rep;
+	uint32_t in_use = vl_pages_in_use(), tables;
+	struct vl_stats s;
+
+	(void)state;
+	load_snapshot(&v);
+	/* live 18579456 fits the 26 MiB window, live + unpurged does not */
+	assert_int_equal(vl_vmi_populate(&v, 1.0, &rep), 0);
+	assert_false(rep.holes_kept);
+	assert_int_equal(rep.skipped, 2317);
+	assert_true(rep.scale == 1.0);
+	assert_int_equal(rep.areas, 221);
+	assert_int_equal(rep.nr_handles, 221);
+	assert_int_equal(rep.bytes, 18579456);
+	assert_int_equal(vl_vmlist_count(), 221);
+	assert_replayed(&v, &rep);
+	assert_int_equal(rep.handles[0], START);          /* line 1, the vmap */
+	tables = (uint32_t)stats().pt_pages;
+	assert_int_equal(vl_pages_in_use(), in_use + 3511 + 2 * 4 + tables);
+	assert_invariants();
+
+	vl_stats_reset();
+	vl_vmi_depopulate(&rep);
+	s = stats();
+	assert_int_equal(s.page_frees, 3511 + 8);
+	assert_int_equal(s.tlb_flush_range, 221);
+	assert_int_equal(rep.nr_handles, 0);
+	assert_null(rep.handles);
+	assert_int_equal(vl_vmlist_count(), 0);
+	assert_int_equal(vl_pages_in_use(), in_use + tables);
+	assert_invariants();
+	vl_vmi_free(&v);
+}
+
+static void test_holes_policy_on_arm(void **state)
+{
+	struct vl_vmi v;
+	struct vl_vmi_replay rep;
+	struct vl_stats s;
+
+	(void)state;
+	assert_int_equal(boot("arm"), 0);
+	assert_int_equal(END - START, 240u << 20);
+	load_snapshot(&v);
+
+	/* 66 MB in 240 MiB: every unpurged area placed, then freed */
+	vl_stats_reset();
+	assert_int_equal(vl_vmi_populate(&v, 1.0, &rep), 0);
+	s = stats();
+	assert_true(rep.holes_kept);
+	assert_int_equal(rep.skipped, 0);
+	assert_true(rep.scale == 1.0);
+	assert_int_equal(rep.areas, 221);
+	assert_int_equal(vl_vmlist_count(), 221);
+	assert_int_equal(s.tlb_flush_range, 2317);
+	assert_int_equal(s.tlb_flush_range_pages, 47443968 / P);
+	assert_replayed(&v, &rep);
+	assert_invariants();
+	vl_vmi_depopulate(&rep);
+
+	/* a fifth of the window (50 MB): live fits, the holes do not */
+	vl_stats_reset();
+	assert_int_equal(vl_vmi_populate(&v, 0.2, &rep), 0);
+	assert_false(rep.holes_kept);
+	assert_int_equal(rep.skipped, 2317);
+	assert_true(rep.scale == 1.0);
+	assert_int_equal(stats().tlb_flush_range, 0);
+	assert_int_equal(rep.bytes, 18579456);
+	vl_vmi_depopulate(&rep);
+	assert_int_equal(vl_vmlist_count(), 0);
+	vl_vmi_free(&v);
+}
+
+/* An unpurged area between two live ones leaves its hole between them. */
+static void test_holes_shape_the_layout(void **state)
+{
+	const char *text =
+		"0x1-0x2 12288 a+0x1/0x2 pages=2 vmalloc\n"
+		"0x1-0x2 %u unpurged vm_area\n"
+		"0x1-0x2 8192 b+0x1/0x2 pages=1 vmalloc\n";
+	char buf[256];
+	struct vl_vmi v;
+	struct vl_vmi_replay rep;
+
+	(void)state;
+	snprintf(buf, sizeof(buf), text, 8192u);
+	parse_ok(buf, &v);
+	assert_int_equal(vl_vmi_populate(&v, 1.0, &rep), 0);
+	assert_true(rep.holes_kept);
+	assert_int_equal(rep.handles[0], START);
+	assert_int_equal(rep.handles[1], START + 5 * P);   /* after the hole */
+	assert_int_equal(vl_vmlist_count(), 2);
+	vl_vmi_depopulate(&rep);
+	vl_vmi_free(&v);
+
+	/* a window-sized hole cannot be kept: dropped, b moves down */
+	snprintf(buf, sizeof(buf), text, END - START);
+	parse_ok(buf, &v);
+	assert_int_equal(vl_vmi_populate(&v, 1.0, &rep), 0);
+	assert_false(rep.holes_kept);
+	assert_int_equal(rep.skipped, 1);
+	assert_int_equal(rep.handles[1], START + 3 * P);
+	vl_vmi_depopulate(&rep);
+	vl_vmi_free(&v);
+}
+
+static void test_scaling_to_the_window(void **state)
+{
+	char text[1024] = "";
+	struct vl_vmi v;
+	struct vl_vmi_replay rep;
+	uint32_t window = END - START, budget = window / 2, big;
+
+	(void)state;
+	/* 64 MiB of vmalloc and two small ioremaps in a 26 MiB window */
+	for (int i = 0; i < 4; i++)
+		strcat(text, "0x1-0x2 16777216 f+0x1/0x2 pages=4095 vmalloc\n");
+	strcat(text, "0x1-0x2 8192 g+0x1/0x2 phys=0x1000 ioremap\n"
+		     "0x1-0x2 8192 g+0x1/0x2 phys=0x3000 ioremap\n"
+		     "0x1-0x2 4096 unpurged vm_area\n");
+	parse_ok(text, &v);
+	assert_int_equal(vl_vmi_populate(&v, 0.5, &rep), 0);
+	assert_false(rep.holes_kept);
+	assert_int_equal(rep.skipped, 1);
+	assert_true(rep.scale == (double)budget / (double)v.live_bytes);
+	big = (uint32_t)((uint64_t)16777216 * budget / v.live_bytes) & PAGE_MASK;
+	assert_int_equal(big, 831 * P);
+	for (int i = 0; i < 4; i++) {
+		struct vm_struct *area = vl_find_vm_area(rep.handles[i]);
+
+		assert_int_equal(area->size, big);
+		assert_int_equal(area->nr_pages, big / P - 1);
+	}
+	/* 8192 scaled is under a page: the 2-page minimum */
+	assert_int_equal(vl_find_vm_area(rep.handles[4])->size, 2 * P);
+	assert_int_equal(vl_find_vm_area(rep.handles[5])->size, 2 * P);
+	assert_int_equal(rep.bytes, 4ull * big + 4 * P);
+	assert_true(rep.bytes <= budget);
+	assert_invariants();
+	vl_vmi_depopulate(&rep);
+	vl_vmi_free(&v);
+}
+
+static void test_failed_populate_is_undone(void **state)
+{
+	struct vl_vmi v;
+	struct vl_vmi_replay rep;
+	uint32_t in_use;
+
+	(void)state;
+	load_snapshot(&v);
+	/* leave 1 MiB of window: the snapshot's live 18 MB cannot fit */
+	assert_non_null(get_vm_area(END - START - (1u << 20) - P, VM_ALLOC));
+	in_use = vl_pages_in_use();
+	vl_stats_reset();
+	assert_int_equal(vl_vmi_populate(&v, 1.0, &rep), -ENOMEM);
+	assert_int_equal(rep.nr_handles, 0);
+	assert_null(rep.handles);
+	assert_int_equal(vl_vmlist_count(), 1);
+	assert_int_equal(vl_pages_in_use(), in_use + stats().pt_pages);
+	assert_invariants();
+	assert_int_equal(vfree(START), 0);
+
+	/* a frame that fails midway, inside a vmap */
+	in_use = vl_pages_in_use();
+	vl_stats_reset();
+	vl_fail_nth_alloc(2);
+	assert_int_equal(vl_vmi_populate(&v, 1.0, &rep), -ENOMEM);
+	assert_int_equal(vl_vmlist_count(), 0);
+	assert_int_equal(vl_pages_in_use(), in_use + stats().pt_pages);
+	assert_int_equal(stats().page_allocs, stats().page_frees + stats().pt_pages);
+	/* and one deep in the run */
+	in_use = vl_pages_in_use();
+	vl_stats_reset();
+	vl_fail_nth_alloc(2000);
+	assert_int_equal(vl_vmi_populate(&v, 1.0, &rep), -ENOMEM);
+	assert_int_equal(vl_vmlist_count(), 0);
+	assert_int_equal(vl_pages_in_use(), in_use + stats().pt_pages);
+	assert_invariants();
+	vl_vmi_free(&v);
+}
+
+static void test_fill_out_of_range(void **state)
+{
+	struct vl_vmi v;
+	struct vl_vmi_replay rep;
+
+	(void)state;
+	parse_ok("0x1-0x2 8192 f+0x1/0x2 pages=1 vmalloc\n", &v);
+	assert_int_equal(vl_vmi_populate(&v, 0.0, &rep), -EINVAL);
+	assert_int_equal(vl_vmi_populate(&v, 1.5, &rep), -EINVAL);
+	assert_int_equal(vl_vmi_populate(&v, NAN, &rep), -EINVAL);
+	assert_int_equal(rep.nr_handles, 0);
+	assert_int_equal(vl_vmlist_count(), 0);
+	vl_vmi_free(&v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_real_snapshot),
+		cmocka_unit_test(test_formats_of_every_kernel),
+		cmocka_unit_test(test_malformed_lines),
+		cmocka_unit_test(test_empty_input_and_read_errors),
+		cmocka_unit_test_setup_teardown(test_populate_biscuitos_and_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_holes_policy_on_arm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_holes_shape_the_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scaling_to_the_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_populate_is_undone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fill_out_of_range, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
