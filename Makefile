@@ -23,7 +23,7 @@ TESTS_SAN := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
 all: deps $(BUILD)/vmaplab
 
 deps:
-	@bash scripts/deps.sh
+	@bash scripts/deps.sh $(ARCH)
 
 lib: $(BUILD)/libvmaplab.a
 

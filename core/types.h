@@ -46,8 +46,14 @@ struct page {
 #define PG_free 0x2u
 #define PageHighMem(p) (((p)->flags & PG_highmem) != 0)
 
+#ifdef __cplusplus
+#define VL_NORETURN [[noreturn]]   /* the C++ bench includes this header */
+#else
+#define VL_NORETURN _Noreturn
+#endif
+
 /* BUG(): the kernel would stop here.  The installed handler never returns. */
-_Noreturn void vl_bug(const char *func, const char *fmt, ...)
+VL_NORETURN void vl_bug(const char *func, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 #define BUG_ON(cond)                                                   \
 	do {                                                           \

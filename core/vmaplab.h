@@ -11,5 +11,6 @@
 #include "fixmap.h"
 #include "vmalloc.h"
 #include "check.h"
+#include "vmallocinfo.h"
 
 #endif

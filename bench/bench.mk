@@ -1,0 +1,41 @@
+# Benchmarks: included from the top-level Makefile, which provides ARCH,
+# BUILD, CC, CXX and ALL_CFLAGS.
+#   make bench                 full run into results/<UTC stamp>/ (~6 min)
+#   BENCH_QUICK=1 make bench   same files in under a minute
+#   make bench-check           quick run into $(BUILD)/bench-results, then
+#                              verify its files (used by `make test`)
+# Run-time variables (environment): LAYOUT, SEED, VMALLOCINFO, BENCH_QUICK.
+
+BENCH_BIN := $(BUILD)/bench/vmaplab_bench
+BENCH_SRC := $(wildcard bench/*.cc)
+BENCH_OBJ := $(BENCH_SRC:bench/%.cc=$(BUILD)/bench/%.o)
+BENCH_CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -pthread -Icore -Ibench
+BENCH_PYTHON := /usr/bin/python3
+
+ifeq ($(ARCH),arm)
+BENCH_CXX := arm-linux-gnueabihf-g++
+BENCH_RUN := qemu-arm -L /usr/arm-linux-gnueabihf
+else
+BENCH_CXX := $(CXX)
+BENCH_RUN :=
+endif
+BENCH_ENV = ARCH=$(ARCH) BENCH_BIN=$(BENCH_BIN) BENCH_RUN="$(BENCH_RUN)" \
+	BENCH_CXX="$(BENCH_CXX)" CC="$(CC)" \
+	PYTHON=$(BENCH_PYTHON)
+
+.PHONY: bench bench-check
+
+$(BUILD)/bench/%.o: bench/%.cc bench/*.h core/*.h
+	@mkdir -p $(dir $@)
+	$(BENCH_CXX) $(BENCH_CXXFLAGS) -c $< -o $@
+
+$(BENCH_BIN): $(BENCH_OBJ) $(BUILD)/libvmaplab.a
+	$(BENCH_CXX) $(BENCH_CXXFLAGS) $(BENCH_OBJ) $(BUILD)/libvmaplab.a -o $@ \
+		-lbenchmark -lpthread
+
+bench: deps $(BENCH_BIN)
+	@$(BENCH_ENV) bash scripts/bench.sh
+
+bench-check: deps $(BENCH_BIN)
+	@$(BENCH_ENV) BENCH_QUICK=1 RESULTS_ROOT=$(BUILD)/bench-results bash scripts/bench.sh
+	@$(BENCH_PYTHON) scripts/bench_report.py --check $(BUILD)/bench-results/latest

@@ -1,0 +1,117 @@
+// VMALLOC suite (2.6.12 vmlist): the list-scan curve, vmap/vunmap, and the
+// page-table population cost of vmalloc() and vfree() by size.
+#include <algorithm>
+
+#include "harness.h"
+
+namespace vlb {
+namespace {
+
+// vmalloc(1 page) + vfree with `live` one-page areas packed from
+// VMALLOC_START: first fit walks past all of them, and so does the search
+// of remove_vm_area().
+struct LiveAreas : Machine {
+	struct Param { uint32_t live; };
+	explicit LiveAreas(const Param &p)
+	{
+		batch = 16;
+		for (uint32_t i = 0; i < p.live && !error; i++)
+			if (!vmalloc(PAGE_SIZE))
+				fail("cannot place the live areas");
+	}
+	void op(uint32_t)
+	{
+		vaddr_t a = vmalloc(PAGE_SIZE);
+		if (!a || vfree(a))
+			fail("vmalloc/vfree on the live list failed");
+	}
+};
+
+// vmap + vunmap of `pages` frames allocated once.
+struct VmapPair : Machine {
+	struct Param { uint32_t pages; };
+	explicit VmapPair(const Param &p)
+	{
+		batch = 64;
+		for (uint32_t i = 0; i < p.pages && !error; i++) {
+			frames.push_back(alloc_highmem());
+			if (!frames.back())
+				fail("no highmem pages");
+		}
+	}
+	void op(uint32_t)
+	{
+		vaddr_t a = vmap(frames.data(), (uint32_t)frames.size(), VM_MAP, PAGE_KERNEL);
+		if (!a || vunmap(a))
+			fail("vmap/vunmap failed");
+	}
+	std::vector<struct page *> frames;
+};
+
+// Areas of `pages` pages a batch may hold: half the window at most.
+static uint32_t sized_batch(uint32_t pages)
+{
+	uint32_t fit = window_pages(*vl.layout) / 2 / (pages + 1);
+	return std::max(1u, std::min(16u, fit));
+}
+
+// vmalloc() of `pages` pages (frames, pointer array, one PTE each); the
+// batch's areas are vfree()d untimed.
+struct VmallocSize : Machine {
+	struct Param { uint32_t pages; };
+	explicit VmallocSize(const Param &p) : bytes(p.pages * PAGE_SIZE)
+	{
+		if (!error)
+			batch = sized_batch(p.pages);
+		addr.assign(batch, 0);
+	}
+	void op(uint32_t i)
+	{
+		if (!(addr[i] = vmalloc(bytes)))
+			fail("vmalloc failed");
+	}
+	void restore()
+	{
+		for (vaddr_t a : addr)
+			vfree(a);
+	}
+	uint32_t bytes;
+	std::vector<vaddr_t> addr;
+};
+
+// vfree() of `pages`-page areas made untimed: PTE clears, one range flush,
+// frames returned.
+struct VfreeSize : VmallocSize {
+	explicit VfreeSize(const Param &p) : VmallocSize(p) {}
+	void prepare()
+	{
+		for (uint32_t i = 0; i < batch && !error; i++)
+			VmallocSize::op(i);
+	}
+	void op(uint32_t i)
+	{
+		if (vfree(addr[i]))
+			fail("vfree failed");
+	}
+	void restore() {}
+};
+
+}  // namespace
+
+void register_vmalloc(const vl_layout &l)
+{
+	uint32_t limit = window_pages(l) / 2 - 1;  // one-page areas + guards
+	for (uint32_t n : geometric(10, limit, opt.quick ? 10 : 3.1623))
+		add<LiveAreas>("vmalloc/vmalloc_vfree_1page/vmlist/live=" + std::to_string(n),
+			       {n}, n);
+	for (uint32_t pages : {1u, 16u})
+		add<VmapPair>("vmalloc/vmap_vunmap/vmlist/pages=" + std::to_string(pages),
+			      {pages}, pages);
+	for (uint32_t pages : geometric(1, 1024, opt.quick ? 32 : 2)) {
+		std::string p = "/vmlist/pages=" + std::to_string(pages);
+		add<VmallocSize>("vmalloc/vmalloc" + p, {pages}, pages);
+		add<VfreeSize>("vmalloc/vfree" + p, {pages}, pages);
+	}
+}
+
+}  // namespace vlb

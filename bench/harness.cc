@@ -1,0 +1,144 @@
+// The measuring harness: clock calibration, machines, counters, samples.
+#include "harness.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace vlb {
+
+Options opt;
+double timer_overhead_ns;
+
+void calibrate_timer()
+{
+	std::vector<double> d(10001);
+	for (double &x : d) {
+		Clock::time_point t0 = Clock::now();
+		Clock::time_point t1 = Clock::now();
+		x = std::chrono::duration<double, std::nano>(t1 - t0).count();
+	}
+	std::nth_element(d.begin(), d.begin() + d.size() / 2, d.end());
+	timer_overhead_ns = d[d.size() / 2];
+}
+
+double net_ns(Clock::time_point t0, Clock::time_point t1)
+{
+	double ns = std::chrono::duration<double, std::nano>(t1 - t0).count();
+	return std::max(0.0, ns - timer_overhead_ns);
+}
+
+uint64_t Rng::next()
+{
+	uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+Machine::Machine(bool debug)
+{
+	vl_config cfg{};
+	cfg.layout = opt.layout.c_str();
+	cfg.cpus = 1;
+	cfg.debug = debug;
+	cfg.vmalloc = VL_VMLIST;
+	if (vl_boot(&cfg) != 0)
+		error = "vl_boot failed";
+}
+
+Machine::~Machine()
+{
+	vl_shutdown();
+}
+
+void OpCounts::add(const vl_stats &b, const vl_stats &a, uint32_t n)
+{
+	sum.pte_writes += a.pte_writes - b.pte_writes;
+	sum.pte_clears += a.pte_clears - b.pte_clears;
+	sum.tlb_flush_one += a.tlb_flush_one - b.tlb_flush_one;
+	sum.tlb_flush_range += a.tlb_flush_range - b.tlb_flush_range;
+	sum.tlb_flush_range_pages += a.tlb_flush_range_pages - b.tlb_flush_range_pages;
+	sum.table_walks += a.table_walks - b.table_walks;
+	sum.pkmap_slots_scanned += a.pkmap_slots_scanned - b.pkmap_slots_scanned;
+	sum.pkmap_flushes += a.pkmap_flushes - b.pkmap_flushes;
+	sum.vmlist_nodes_visited += a.vmlist_nodes_visited - b.vmlist_nodes_visited;
+	sum.page_allocs += a.page_allocs - b.page_allocs;
+	sum.pt_pages += a.pt_pages - b.pt_pages;
+	ops += n;
+}
+
+void set_counters(benchmark::State &st, const OpCounts &c, uint32_t batch,
+		  double n)
+{
+	double ops = c.ops ? (double)c.ops : 1.0;
+	const vl_stats &s = c.sum;
+	st.counters["batch"] = batch;
+	st.counters["n"] = n;
+	st.counters["pte_writes_per_op"] = s.pte_writes / ops;
+	st.counters["pte_clears_per_op"] = s.pte_clears / ops;
+	st.counters["tlb_flushes_per_op"] = (s.tlb_flush_one + s.tlb_flush_range) / ops;
+	st.counters["tlb_flush_pages_per_op"] =
+		(s.tlb_flush_one + s.tlb_flush_range_pages) / ops;
+	st.counters["table_walks_per_op"] = s.table_walks / ops;
+	st.counters["slots_scanned_per_op"] = s.pkmap_slots_scanned / ops;
+	st.counters["pkmap_flushes_per_op"] = s.pkmap_flushes / ops;
+	st.counters["nodes_visited_per_op"] = s.vmlist_nodes_visited / ops;
+	st.counters["page_allocs_per_op"] = s.page_allocs / ops;
+	st.counters["pt_pages_per_op"] = s.pt_pages / ops;
+}
+
+// File name of a benchmark's samples: the name with / and : made safe.
+// scripts/bench_report.py applies the same rule.
+static std::string sample_file(const std::string &name)
+{
+	std::string f = name;
+	for (char &ch : f)
+		if (!isalnum((unsigned char)ch) && ch != '.' && ch != '=' && ch != '-')
+			ch = '_';
+	return opt.samples_dir + "/" + f + ".u32";
+}
+
+void save_latency(const std::string &name, const std::vector<uint32_t> &ns)
+{
+	if (opt.samples_dir.empty())
+		return;
+	std::string path = sample_file(name), tmp = path + ".tmp";
+	FILE *f = fopen(tmp.c_str(), "wb");
+	bool ok = f && fwrite(ns.data(), sizeof(uint32_t), ns.size(), f) == ns.size();
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
+		perror(path.c_str());
+		remove(tmp.c_str());
+	}
+}
+
+struct page *alloc_highmem()
+{
+	struct page *p = alloc_page(GFP_HIGHUSER);
+	if (p && !PageHighMem(p)) {  // the zone fell back to lowmem
+		__free_page(p);
+		return nullptr;
+	}
+	return p;
+}
+
+uint32_t window_pages(const vl_layout &l)
+{
+	return (l.vmalloc_end - l.vmalloc_start) >> PAGE_SHIFT;
+}
+
+std::vector<uint32_t> geometric(uint32_t lo, uint32_t hi, double ratio)
+{
+	std::vector<uint32_t> v;
+	for (double x = lo; x * 1.25 <= hi; x *= ratio) {  // near `hi`: hi itself
+		uint32_t r = (uint32_t)std::lround(x);
+		if (v.empty() || r != v.back())
+			v.push_back(r);
+	}
+	v.push_back(hi);
+	return v;
+}
+
+}  // namespace vlb

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Runs every benchmark suite and writes results/<UTC stamp>/ (see
+# results/README.md), then points results/latest at it.  Called by
+# `make bench` and `make bench-check`.
+#
+# Environment:
+#   ARCH=native|arm      arm: the binary runs under $BENCH_RUN, no perf
+#   LAYOUT=NAME          layout to boot (default biscuitos)
+#   SEED=N               seed of every PRNG (default 1)
+#   VMALLOCINFO=FILE     snapshot for the real suite (default: the 6.18 one)
+#   BENCH_QUICK=0|1      1: the same files in under a minute
+#   BENCH_BIN, BENCH_RUN the binary and its launcher prefix (from bench.mk)
+#   BENCH_CXX, CC        compilers, recorded in meta.json
+#   RESULTS_ROOT=DIR     where run directories go (default results)
+#   PYTHON               interpreter with numpy/scipy/matplotlib
+# Exit status: 0; 1 when a suite, a benchmark or the report failed; 2 for a
+# bad setting or a malformed snapshot.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+die() { echo "bench.sh: $*" >&2; exit 2; }
+
+ARCH=${ARCH:-native}
+LAYOUT=${LAYOUT:-biscuitos}
+SEED=${SEED:-1}
+QUICK=${BENCH_QUICK:-0}
+BIN=${BENCH_BIN:-build/$ARCH/bench/vmaplab_bench}
+RUN=${BENCH_RUN:-}
+ROOT=${RESULTS_ROOT:-results}
+PYTHON=${PYTHON:-/usr/bin/python3}
+SUITES=(pkmap fixmap vmalloc test_vmalloc real)
+SHIPPED_VMI=corpus/real/vmallocinfo-x86_64-linux-6.18.txt
+TEMPLATE=scripts/node_modules/d3-flame-graph/dist/templates/d3-flamegraph-base.html
+
+check_settings() {
+	case $ARCH in native | arm) ;; *) die "ARCH must be native or arm, not '$ARCH'" ;; esac
+	case $QUICK in 0 | 1) ;; *) die "BENCH_QUICK must be 0 or 1, not '$QUICK'" ;; esac
+	[[ $SEED =~ ^[0-9]+$ ]] || die "SEED must be a non-negative integer, not '$SEED'"
+	[ -x "$BIN" ] || die "no benchmark binary at $BIN (make bench builds it)"
+}
+
+# The snapshot to replay: $VMALLOCINFO, else the shipped one (copied from
+# shared/data into corpus/real/ when missing).
+pick_snapshot() {
+	if [ -n "${VMALLOCINFO:-}" ]; then
+		[ -r "$VMALLOCINFO" ] || die "VMALLOCINFO=$VMALLOCINFO is not readable"
+		VMI=$VMALLOCINFO
+		return
+	fi
+	if [ ! -f "$SHIPPED_VMI" ]; then
+		mkdir -p "$(dirname "$SHIPPED_VMI")"
+		cp "../shared/data/$(basename "$SHIPPED_VMI")" "$SHIPPED_VMI" ||
+			die "no $SHIPPED_VMI and no copy in ../shared/data"
+	fi
+	VMI=$SHIPPED_VMI
+}
+
+set_run_flags() {
+	if [ "$QUICK" = 1 ]; then
+		MIN_TIME=0.01 REPS=3 PROFILE_MIN_TIME=0.002
+		OWN_FLAGS=(--vl_layout="$LAYOUT" --vl_seed="$SEED" --vl_quick)
+	else
+		MIN_TIME=0.2 REPS=3 PROFILE_MIN_TIME=0.05
+		OWN_FLAGS=(--vl_layout="$LAYOUT" --vl_seed="$SEED")
+	fi
+}
+
+# A bad layout or a malformed snapshot stops here with the binary's message.
+validate() {
+	$RUN "$BIN" "${OWN_FLAGS[@]}" --vl_vmallocinfo="$VMI" \
+		--benchmark_list_tests=true >/dev/null || exit 2
+}
+
+# The run directory, with the replayed input frozen in it (a live
+# /proc/vmallocinfo changes between reads).
+make_run_dir() {
+	STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+	OUT=$ROOT/$STAMP
+	mkdir -p "$ROOT"
+	mkdir "$OUT" || die "$OUT already exists"
+	mkdir "$OUT/samples"
+	cat "$VMI" >"$OUT/vmallocinfo.txt.tmp"
+	mv "$OUT/vmallocinfo.txt.tmp" "$OUT/vmallocinfo.txt"
+	OWN_FLAGS+=(--vl_vmallocinfo="$(realpath "$OUT/vmallocinfo.txt")")
+}
+
+run_suites() {
+	local i=0 rc
+	FAILED=0
+	for suite in "${SUITES[@]}"; do
+		i=$((i + 1))
+		echo "== [$i/${#SUITES[@]}] $suite (at $((SECONDS - START)) s)"
+		rc=0
+		$RUN "$BIN" "${OWN_FLAGS[@]}" --vl_samples="$OUT/samples" \
+			--benchmark_filter="^$suite/" --benchmark_min_time="$MIN_TIME" \
+			--benchmark_repetitions="$REPS" \
+			--benchmark_out="$WORK/$suite.json" --benchmark_out_format=json || rc=$?
+		if [ $rc -ne 0 ]; then
+			echo "bench.sh: suite $suite failed (exit $rc)" >&2
+			FAILED=1
+		fi
+	done
+}
+
+# One extra short pass of every suite under perf, drawn with d3-flame-graph.
+flame_graph() {
+	if [ "$ARCH" != native ]; then
+		FLAME="not recorded: no perf under qemu-user"
+	elif ! command -v perf >/dev/null; then
+		FLAME="not recorded: perf is not installed"
+	elif [ ! -f "$TEMPLATE" ]; then
+		FLAME="not recorded: $TEMPLATE missing (scripts/deps.sh installs it)"
+	else
+		echo "== flame graph: one short pass of every suite under perf record (at $((SECONDS - START)) s)"
+		if record_profile && draw_profile; then
+			FLAME=recorded
+			return
+		fi
+		FLAME="not recorded: perf failed: $(tail -n 1 "$WORK/perf.log")"
+	fi
+	echo "bench.sh: flame graph $FLAME; continuing without it"
+}
+
+record_profile() {
+	local bin
+	bin=$(realpath "$BIN")
+	(cd "$WORK" && perf record -q -e cpu-clock -F 499 --call-graph dwarf -o perf.data -- \
+		"$bin" "${OWN_FLAGS[@]}" --vl_latency_ops=200 --benchmark_min_time="$PROFILE_MIN_TIME" \
+		--benchmark_repetitions=1) >"$WORK/perf.log" 2>&1
+}
+
+draw_profile() {
+	local out template
+	out=$(realpath "$OUT")
+	template=$(realpath "$TEMPLATE")
+	# the script reads the header of ./perf.data: run it where the data is
+	(cd "$WORK" && perf script report flamegraph --template "$template" \
+		-o "$out/flamegraph.html.tmp") >>"$WORK/perf.log" 2>&1 &&
+		mv "$OUT/flamegraph.html.tmp" "$OUT/flamegraph.html"
+}
+
+compilers() {
+	echo "$(${BENCH_CXX:-g++} --version | head -n 1); core: $(${CC:-gcc} --version | head -n 1)"
+}
+
+commit() {
+	local c
+	c=$(git rev-parse --short=12 HEAD 2>/dev/null) || c=none
+	[ -z "$(git status --porcelain 2>/dev/null)" ] || c="$c+dirty"
+	echo "$c"
+}
+
+report() {
+	local arch=x86_64
+	[ "$ARCH" = arm ] && arch=armv7-qemu
+	[ "$ARCH" = native ] && arch=$(uname -m)
+	local raw=() suite
+	for suite in "${SUITES[@]}"; do
+		[ ! -f "$WORK/$suite.json" ] || raw+=("$WORK/$suite.json")
+	done
+	[ ${#raw[@]} -gt 0 ] || { echo "bench.sh: no suite produced results" >&2; return 1; }
+	"$PYTHON" scripts/bench_report.py "$OUT" --raw "${raw[@]}" --arch "$arch" \
+		--compiler "$(compilers)" --commit "$(commit)" --flamegraph "$FLAME" \
+		--repetitions "$REPS" --min-time "$MIN_TIME" --quick "$QUICK" --vmallocinfo-source "$VMI"
+}
+
+point_latest() {
+	ln -sfn "$STAMP" "$ROOT/.latest.tmp"
+	mv -Tf "$ROOT/.latest.tmp" "$ROOT/latest"
+}
+
+main() {
+	local rc=0
+	START=$SECONDS
+	check_settings
+	pick_snapshot
+	set_run_flags
+	validate
+	make_run_dir
+	WORK=$(mktemp -d)
+	trap 'rm -rf "$WORK"' EXIT
+	echo "== vmaplab bench: layout $LAYOUT, ARCH=$ARCH, quick=$QUICK -> $OUT"
+	run_suites
+	flame_graph
+	report || rc=1
+	point_latest
+	[ $FAILED -eq 0 ] || rc=1
+	echo "== bench done in $((SECONDS - START)) s: $OUT (latest)"
+	return $rc
+}
+
+main "$@"

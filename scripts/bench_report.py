@@ -1,0 +1,624 @@
+#!/usr/bin/env python3
+"""vmaplab bench results: build a run's files, or check them.
+
+  bench_report.py DIR --raw SUITE.json... [--arch A] [--compiler S]
+                  [--commit S] [--flamegraph STATUS] [--repetitions N]
+                  [--min-time S] [--quick 0|1]
+      merge the Google Benchmark JSON of every suite into DIR/bench.json and
+      write DIR/bench.csv, meta.json, summary.md and the SVG plots, reading
+      latency samples from DIR/samples/; print the key figures.
+  bench_report.py --check DIR
+      verify that DIR holds every file of a run and that each one parses.
+
+Exit status: 0; 1 when a benchmark reported an error or a check failed;
+2 for bad arguments.  See results/README.md for what each file holds.
+"""
+import argparse
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import platform
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+REQUIRED = ("suite,benchmark,impl,layout,arch,threads,param,n,iterations,"
+            "ns_per_op,ops_per_s,p50_ns,p99_ns,p999_ns,max_ns,"
+            "pte_writes_per_op,tlb_flushes_per_op,slots_scanned_per_op,"
+            "nodes_visited_per_op").split(",")
+EXTRA_COUNTS = ["pte_clears_per_op", "tlb_flush_pages_per_op",
+                "table_walks_per_op", "pkmap_flushes_per_op",
+                "page_allocs_per_op", "pt_pages_per_op"]
+EXTRA = ["batch", "repetitions", "ns_per_op_min", "ns_per_op_max",
+         "samples"] + EXTRA_COUNTS + ["extra", "error"]
+COLUMNS = REQUIRED + EXTRA
+SUITES = ["pkmap", "fixmap", "vmalloc", "test_vmalloc", "real"]
+PLOTS = ["pkmap_paths.svg", "vmalloc_live_areas.svg", "vmalloc_size.svg",
+         "latency_percentiles.svg"]
+FILES = ["bench.csv", "bench.json", "meta.json", "summary.md"] + PLOTS
+# Google Benchmark appends these to a registered name.
+GB_SUFFIX = re.compile(r"^(manual_time|real_time|repeats:\d+|min_time:[\d.]+|"
+                       r"iterations:\d+|threads:\d+)$")
+SUB_BUCKETS = 16  # linear sub-buckets per power of two (HdrHistogram-like)
+TIME_SCALE = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+# ---- writing whole files -------------------------------------------------
+
+def write_atomic(path, data):
+    """Write `data` (str or bytes) to `path` through a temp file + rename."""
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data.encode() if isinstance(data, str) else data)
+    os.replace(tmp, path)
+
+
+# ---- latency histogram ---------------------------------------------------
+
+def bucket_index(v):
+    """Log-linear bucket of each value: exact below 2*SUB_BUCKETS, then
+    SUB_BUCKETS linear buckets per power of two."""
+    v = np.asarray(v, dtype=np.int64)
+    exp = np.frexp(np.maximum(v, 1).astype(np.float64))[1] - 1  # floor(log2)
+    shift = np.maximum(exp - 4, 0)
+    return np.where(v < 2 * SUB_BUCKETS, v, shift * SUB_BUCKETS + (v >> shift))
+
+
+def bucket_top(idx):
+    """Highest value that falls in bucket `idx`."""
+    if idx < 2 * SUB_BUCKETS:
+        return int(idx)
+    shift = idx // SUB_BUCKETS - 1
+    mantissa = idx - shift * SUB_BUCKETS
+    return ((mantissa + 1) << shift) - 1
+
+
+def percentiles(samples):
+    """p50, p99, p99.9 and max (ns) read from the log-linear histogram."""
+    counts = np.bincount(bucket_index(samples))
+    cum = np.cumsum(counts)
+    top = int(np.max(samples))
+    out = []
+    for q in (0.50, 0.99, 0.999, 1.0):
+        rank = max(1, math.ceil(q * cum[-1]))
+        idx = int(np.searchsorted(cum, rank))
+        out.append(min(bucket_top(idx), top))
+    return out
+
+
+def sample_file(samples_dir, name):
+    """Same rule as bench/harness.cc: unsafe characters become '_'."""
+    return os.path.join(samples_dir, re.sub(r"[^A-Za-z0-9.=-]", "_", name) + ".u32")
+
+
+def load_samples(samples_dir, name):
+    path = sample_file(samples_dir, name)
+    if not os.path.exists(path):
+        return None
+    s = np.fromfile(path, dtype="<u4")
+    return s if s.size else None
+
+
+# ---- Google Benchmark JSON -> rows ---------------------------------------
+
+def merge_raw(paths):
+    """One bench.json from the per-suite outputs: first context, all runs."""
+    merged = {"context": None, "benchmarks": []}
+    for p in paths:
+        try:
+            with open(p) as f:
+                d = json.load(f)
+        except ValueError as e:  # a suite that crashed leaves it unfinished
+            print("bench_report.py: skipping %s: %s" % (p, e), file=sys.stderr)
+            continue
+        merged["context"] = merged["context"] or d["context"]
+        merged["benchmarks"] += d.get("benchmarks", [])
+    if merged["context"] is None:
+        sys.exit("bench_report.py: no benchmark output to report")
+    return merged
+
+
+def base_name(run_name):
+    parts = run_name.split("/")
+    while parts and GB_SUFFIX.match(parts[-1]):
+        parts.pop()
+    return "/".join(parts)
+
+
+def group_runs(benchmarks):
+    """Per-repetition runs grouped by registered name, in run order."""
+    groups = {}
+    for b in benchmarks:
+        if b.get("run_type", "iteration") == "iteration":
+            groups.setdefault(base_name(b["run_name"]), []).append(b)
+    return groups
+
+
+def fmt(x):
+    if x is None:
+        return ""
+    if isinstance(x, float):
+        return "%.6g" % x if abs(x) < 1e6 else "%.1f" % x
+    return str(x)
+
+
+def param_of(name_param, first):
+    """The CSV param: the name's key=value, plus the replay record."""
+    keys = ["replay_scale", "replay_holes", "replay_areas", "replay_skipped"]
+    if all(k in first for k in keys):
+        rec = "scale=%.6g;holes=%d;areas=%d;skipped=%d" % (
+            first["replay_scale"], first["replay_holes"],
+            first["replay_areas"], first["replay_skipped"])
+        return name_param + ";" + rec if name_param else rec
+    return name_param
+
+
+def extra_of(first):
+    known = set(REQUIRED + EXTRA_COUNTS + ["batch", "n"])
+    std = {"name", "run_name", "family_index", "per_family_instance_index",
+           "run_type", "repetitions", "repetition_index", "threads",
+           "iterations", "real_time", "cpu_time", "time_unit",
+           "error_occurred", "error_message", "aggregate_name",
+           "aggregate_unit", "label"}
+    return ";".join("%s=%s" % (k, fmt(v)) for k, v in sorted(first.items())
+                    if k not in known and k not in std
+                    and not k.startswith("replay_"))
+
+
+def make_row(name, runs, ctx, arch, samples_dir):
+    parts = name.split("/")
+    first = runs[0]
+    row = dict.fromkeys(COLUMNS, "")
+    row.update(suite=parts[0], benchmark=parts[1], impl=parts[2], arch=arch,
+               layout=ctx.get("vl_layout", ""), threads=first.get("threads", 1),
+               param=param_of("/".join(parts[3:]), first), repetitions=len(runs))
+    errors = [r["error_message"] for r in runs if r.get("error_occurred")]
+    if errors:
+        row["error"] = errors[0]
+        return row
+    batch = first.get("batch", 1.0)
+    ns = np.array([r["real_time"] * TIME_SCALE[r.get("time_unit", "ns")]
+                   for r in runs]) / batch
+    med = float(np.median(ns))
+    row.update(n=fmt(first.get("n")), batch=int(batch),
+               iterations=int(np.median([r["iterations"] for r in runs]) * batch),
+               ns_per_op=fmt(med), ops_per_s=fmt(1e9 / med if med > 0 else math.inf),
+               ns_per_op_min=fmt(float(ns.min())), ns_per_op_max=fmt(float(ns.max())),
+               extra=extra_of(first))
+    for k in REQUIRED[15:] + EXTRA_COUNTS:
+        row[k] = fmt(first.get(k))
+    samples = load_samples(samples_dir, name)
+    if samples is not None:
+        row["samples"] = int(samples.size)
+        row["p50_ns"], row["p99_ns"], row["p999_ns"], row["max_ns"] = percentiles(samples)
+    return row
+
+
+def build_rows(merged, arch, samples_dir):
+    ctx = merged["context"]
+    return [make_row(name, runs, ctx, arch, samples_dir)
+            for name, runs in group_runs(merged["benchmarks"]).items()]
+
+
+def csv_text(rows):
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+# ---- lookups over rows ---------------------------------------------------
+
+def num(row, key):
+    try:
+        return float(row[key])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def find(rows, suite, bench, param=None):
+    for r in rows:
+        if r["suite"] == suite and r["benchmark"] == bench and \
+                (param is None or r["param"].split(";")[0] == param) and not r["error"]:
+            return r
+    return None
+
+
+def series(rows, suite, bench):
+    """(n, row) of a parameter sweep, sorted by n."""
+    pts = [(num(r, "n"), r) for r in rows
+           if r["suite"] == suite and r["benchmark"] == bench and not r["error"]]
+    return sorted(pts, key=lambda p: p[0])
+
+
+# ---- plots ---------------------------------------------------------------
+
+def plt_module():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    plt.rcParams["svg.hashsalt"] = "vmaplab"
+    return plt
+
+
+def save_svg(fig, path):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt_module().close(fig)
+    write_atomic(path, buf.getvalue())
+
+
+def linear_fit(x, y):
+    """Least squares y = a + b x through scipy; None with < 3 points."""
+    from scipy import stats
+    if len(x) < 3:
+        return None
+    return stats.linregress(np.asarray(x, float), np.asarray(y, float))
+
+
+def plot_pkmap(rows, path, title):
+    plt = plt_module()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 5))
+    bars = [(r["benchmark"] + (" " + r["param"] if r["param"] else ""), num(r, "ns_per_op"))
+            for r in rows if r["suite"] in ("pkmap", "fixmap") and not r["error"]
+            and r["benchmark"] != "flush_wrap"]
+    ax1.barh([b[0] for b in bars], [b[1] for b in bars], color="#4a78b0")
+    ax1.set_xscale("log")
+    ax1.set_xlabel("ns per operation (median of repetitions)")
+    ax1.invert_yaxis()
+    ax1.set_title("PKMAP and FIXMAP paths")
+    pts = series(rows, "pkmap", "flush_wrap")
+    if pts:
+        k = [p[0] for p in pts]
+        ns = [num(p[1], "ns_per_op") for p in pts]
+        ax2.plot(k, ns, "o-", label="kmap across the wrap")
+        fit = linear_fit(k, ns)
+        if fit:
+            kk = np.array(k)
+            ax2.plot(kk, fit.intercept + fit.slope * kk, "--", color="grey",
+                     label="fit: %.0f ns + %.1f ns per slot" % (fit.intercept, fit.slope))
+        ax2.set_xscale("log", base=2)
+        ax2.set_yscale("log")
+        ax2.legend()
+    ax2.set_xlabel("k slots at count 1 at the wrap")
+    ax2.set_ylabel("ns per operation")
+    ax2.set_title("flush_all_zero_pkmaps() path")
+    fig.suptitle(title)
+    save_svg(fig, path)
+
+
+def plot_live_areas(rows, path, title):
+    plt = plt_module()
+    fig, ax = plt.subplots(figsize=(7, 5))
+    pts = series(rows, "vmalloc", "vmalloc_vfree_1page")
+    if pts:
+        n = [p[0] for p in pts]
+        ax.plot(n, [num(p[1], "ns_per_op") for p in pts], "o-",
+                label="vmalloc+vfree 1 page, packed list")
+    real = find(rows, "real", "vmalloc_vfree", "pages=1")
+    if real:
+        areas = re.search(r"areas=(\d+)", real["param"])
+        ax.plot([int(areas.group(1))], [num(real, "ns_per_op")], "s", color="C3",
+                label="same over the real snapshot")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("live areas on vmlist")
+    ax.set_ylabel("ns per vmalloc+vfree")
+    ax.legend()
+    ax.set_title(title)
+    save_svg(fig, path)
+
+
+def plot_sizes(rows, path, title):
+    plt = plt_module()
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for bench in ("vmalloc", "vfree"):
+        pts = series(rows, "vmalloc", bench)
+        if pts:
+            ax.plot([p[0] for p in pts], [num(p[1], "ns_per_op") for p in pts],
+                    "o-", label=bench + "()")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("pages per area")
+    ax.set_ylabel("ns per call")
+    ax.legend()
+    ax.set_title(title)
+    save_svg(fig, path)
+
+
+def plot_latency(rows, path, title):
+    plt = plt_module()
+    lat = [r for r in rows if r["p50_ns"] != ""]
+    fig, ax = plt.subplots(figsize=(9, 0.25 * len(lat) + 1.5))
+    y = np.arange(len(lat))
+    for key, mark, label in (("p50_ns", "o", "p50"), ("p99_ns", "s", "p99"),
+                             ("p999_ns", "^", "p99.9"), ("max_ns", "x", "max")):
+        ax.plot([max(float(r[key]), 1) for r in lat], y, mark, label=label, linestyle="")
+    ax.set_yticks(y)
+    ax.set_yticklabels(["/".join(x for x in (r["suite"], r["benchmark"], r["param"].split(";")[0]) if x)
+                        for r in lat], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("ns per single operation (log-linear histogram)")
+    ax.legend(loc="lower right")
+    ax.set_title(title)
+    save_svg(fig, path)
+
+
+# ---- summary -------------------------------------------------------------
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def human(x):
+    """A figure for reading: about three significant digits."""
+    if x is None:
+        return "n/a"
+    return "%.0f" % x if abs(x) >= 100 else "%.1f" % x if abs(x) >= 10 else "%.2f" % x
+
+
+def key_figures(rows):
+    """(label, value text) pairs: the headline costs and their ratios."""
+    def ns(r):
+        return num(r, "ns_per_op") if r else None
+
+    floor = ns(find(rows, "pkmap", "floor_mutex_inc"))
+    hit = ns(find(rows, "pkmap", "kmap_hit", "occ=0"))
+    miss = ns(find(rows, "pkmap", "kmap_miss", "occ=0"))
+    miss99 = find(rows, "pkmap", "kmap_miss", "occ=99")
+    flush = series(rows, "pkmap", "flush_wrap")
+    live = series(rows, "vmalloc", "vmalloc_vfree_1page")
+    out = [("floor: mutex lock + increment + unlock", "%s ns" % human(floor)),
+           ("kmap hit (occupancy 0%)", "%s ns = %sx floor" % (human(hit), human(ratio(hit, floor)))),
+           ("kmap miss (occupancy 0%)", "%s ns = %sx hit" % (human(miss), human(ratio(miss, hit))))]
+    if miss99:
+        out.append(("kmap miss (occupancy 99%)", "%s ns, %s slots scanned/op" % (
+            human(ns(miss99)), human(num(miss99, "slots_scanned_per_op")))))
+    for k, r in (flush[:1] + flush[-1:]) if flush else []:
+        out.append(("kmap across a wrap, %d slot(s) at count 1" % k, "%s ns = %sx miss" % (
+            human(ns(r)), human(ratio(ns(r), miss)))))
+    for p in ("debug=on", "debug=off"):
+        r = find(rows, "fixmap", "kmap_atomic_pair", p)
+        if r:
+            out.append(("kmap_atomic + kunmap_atomic, " + p, human(ns(r)) + " ns"))
+    if live:
+        (n_lo, lo), (n_hi, hi) = live[0], live[-1]
+        out.append(("vmalloc+vfree 1 page, %d live areas" % n_lo, human(ns(lo)) + " ns"))
+        out.append(("vmalloc+vfree 1 page, %d live areas" % n_hi, "%s ns = %sx n=%d" % (
+            human(ns(hi)), human(ratio(ns(hi), ns(lo))), n_lo)))
+        fit = linear_fit([num(r, "nodes_visited_per_op") for _, r in live],
+                         [ns(r) for _, r in live])
+        if fit:
+            out.append(("vmlist walk (fit over the curve)", "%.2f ns per node visited (r^2 %.4f)"
+                        % (fit.slope, fit.rvalue ** 2)))
+    real = find(rows, "real", "vmalloc_vfree", "pages=1")
+    if real:
+        out.append(("vmalloc+vfree 1 page over the real snapshot", "%s ns, %s nodes visited/op" % (
+            human(ns(real)), human(num(real, "nodes_visited_per_op")))))
+    return out
+
+
+def md_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def summary_text(rows, meta, figures):
+    parts = ["# vmaplab bench %s" % meta["stamp"], ""]
+    if meta["arch"].endswith("-qemu"):
+        parts += ["> **Emulated run (%s):** times are qemu-user times, not hardware "
+                  "times; only the event counts compare with a native run." % meta["arch"], ""]
+    parts += ["layout `%s`, arch `%s`, commit `%s`, seed %s, %s repetition(s) of min %s s%s." % (
+        meta["layout"], meta["arch"], meta["commit"], meta["seed"], meta["repetitions"],
+        meta["min_time"], ", **quick run**" if meta["quick"] else ""),
+        "Host: %s, %s CPU(s). Compiler: %s." % (meta["host"]["cpu"], meta["host"]["num_cpus"],
+                                               meta["compiler"]),
+        "", "## Key figures", "", md_table(["figure", "value"], figures), ""]
+    rep = meta.get("real_input")
+    if rep:
+        parts += ["## Real input", "",
+                  "`%s` (%s entries): scale %s, unpurged holes kept: %s, %s areas placed, "
+                  "%s unpurged entries skipped." % (
+                      rep["source"], rep["entries"], rep["scale"],
+                      "yes" if rep["holes_kept"] else "no", rep["areas"], rep["skipped"]), ""]
+    cols = ["suite", "benchmark", "param", "ns_per_op", "p50_ns", "p99_ns", "p999_ns",
+            "max_ns", "pte_writes_per_op", "tlb_flushes_per_op", "slots_scanned_per_op",
+            "nodes_visited_per_op"]
+    table = [[human(num(r, c)) if c == "ns_per_op" else r[c] for c in cols]
+             for r in rows if not r["error"]]
+    parts += ["## All benchmarks", "", "ns per operation: median over repetitions; "
+              "percentiles from one sample pass; event counts exact per operation.", "",
+              md_table(cols, table), ""]
+    errs = [r for r in rows if r["error"]]
+    if errs:
+        parts += ["## Errors", ""] + ["- %s/%s %s: %s" % (r["suite"], r["benchmark"], r["param"],
+                                                           r["error"]) for r in errs] + [""]
+    parts += ["Flame graph: %s." % meta["flamegraph"], ""]
+    return "\n".join(parts)
+
+
+# ---- meta ----------------------------------------------------------------
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def real_input(ctx, rows, source):
+    path = ctx.get("vl_vmallocinfo")
+    r = next((r for r in rows if r["suite"] == "real" and not r["error"]), None)
+    if not path or not r:
+        return None
+    rec = dict(kv.split("=") for kv in r["param"].split(";") if "=" in kv)
+    with open(path, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    return {"file": path, "source": source, "sha256": sha, "entries": int(ctx["vl_vmi_entries"]),
+            "live_bytes": int(ctx["vl_vmi_live_bytes"]),
+            "unpurged_bytes": int(ctx["vl_vmi_unpurged_bytes"]), "fill": 0.9,
+            "scale": float(rec["scale"]), "holes_kept": rec["holes"] == "1",
+            "areas": int(rec["areas"]), "skipped": int(rec["skipped"])}
+
+
+def make_meta(args, ctx, rows):
+    return {
+        "stamp": os.path.basename(os.path.normpath(args.dir)),
+        "host": {"name": ctx.get("host_name"), "uname": " ".join(platform.uname()),
+                 "cpu": cpu_model(), "num_cpus": ctx.get("num_cpus"),
+                 "mhz_per_cpu": ctx.get("mhz_per_cpu"), "caches": ctx.get("caches")},
+        "compiler": args.compiler, "commit": args.commit, "arch": args.arch,
+        "layout": ctx.get("vl_layout"), "seed": int(ctx.get("vl_seed", 0)),
+        "quick": args.quick == "1", "repetitions": args.repetitions,
+        "min_time": args.min_time, "latency_ops": int(ctx.get("vl_latency_ops", 0)),
+        "timer_overhead_ns": float(ctx.get("vl_timer_overhead_ns", "nan")),
+        "benchmark_library": {"name": "Google Benchmark", "version": "1.7.1",
+                              "build_type": ctx.get("library_build_type")},
+        "date": ctx.get("date"), "real_input": real_input(ctx, rows, args.vmallocinfo_source),
+        "flamegraph": args.flamegraph, "benchmarks": len(rows),
+        "errors": sum(1 for r in rows if r["error"]),
+    }
+
+
+# ---- build and check -----------------------------------------------------
+
+def print_figures(figures, meta):
+    width = max(len(f[0]) for f in figures)
+    print("== key figures (%s, %s%s)" % (meta["layout"], meta["arch"],
+                                         ", quick" if meta["quick"] else ""))
+    for label, value in figures:
+        print("  %-*s  %s" % (width, label, value))
+
+
+def build(args):
+    merged = merge_raw(args.raw)
+    rows = build_rows(merged, args.arch, os.path.join(args.dir, "samples"))
+    ctx = merged["context"]
+    meta = make_meta(args, ctx, rows)
+    title = "vmaplab %s, layout %s, %s" % (meta["stamp"], meta["layout"], meta["arch"])
+    write_atomic(os.path.join(args.dir, "bench.json"), json.dumps(merged, indent=1))
+    write_atomic(os.path.join(args.dir, "bench.csv"), csv_text(rows))
+    write_atomic(os.path.join(args.dir, "meta.json"), json.dumps(meta, indent=1))
+    plot_pkmap(rows, os.path.join(args.dir, "pkmap_paths.svg"), title)
+    plot_live_areas(rows, os.path.join(args.dir, "vmalloc_live_areas.svg"), title)
+    plot_sizes(rows, os.path.join(args.dir, "vmalloc_size.svg"), title)
+    plot_latency(rows, os.path.join(args.dir, "latency_percentiles.svg"), title)
+    figures = key_figures(rows)
+    write_atomic(os.path.join(args.dir, "summary.md"), summary_text(rows, meta, figures))
+    print_figures(figures, meta)
+    for r in rows:
+        if r["error"]:
+            print("bench_report.py: %s/%s %s failed: %s" % (
+                r["suite"], r["benchmark"], r["param"], r["error"]), file=sys.stderr)
+    return 1 if meta["errors"] else 0
+
+
+def check_csv(path):
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+        f.seek(0)
+        header = next(csv.reader(f))
+    if header[:len(REQUIRED)] != REQUIRED:
+        return "columns differ from the contract"
+    if not rows:
+        return "no rows"
+    missing = set(SUITES) - {r["suite"] for r in rows}
+    if missing:
+        return "suites missing: " + ", ".join(sorted(missing))
+    for r in rows:
+        if r["error"]:
+            return "%s/%s failed: %s" % (r["suite"], r["benchmark"], r["error"])
+        if not float(r["ns_per_op"]) >= 0 or float(r["iterations"]) < 1:
+            return "bad figures in %s/%s" % (r["suite"], r["benchmark"])
+        for k in REQUIRED[11:]:
+            if r[k] != "":
+                float(r[k])
+    return None
+
+
+def check_file(d, name):
+    """None if DIR/name exists and parses, else what is wrong."""
+    path = os.path.join(d, name)
+    if not os.path.isfile(path) or os.path.getsize(path) == 0:
+        return "missing or empty"
+    try:
+        if name.endswith(".csv"):
+            return check_csv(path)
+        if name.endswith(".json"):
+            with open(path) as f:
+                json.load(f)
+        elif name.endswith(".svg"):
+            if not ET.parse(path).getroot().tag.endswith("svg"):
+                return "not an SVG document"
+        elif name == "summary.md":
+            with open(path) as f:
+                if "## Key figures" not in f.read():
+                    return "no key figures"
+        elif name.endswith(".html"):
+            with open(path) as f:
+                if "flamegraph" not in f.read():
+                    return "not a flame graph"
+    except (ValueError, KeyError, ET.ParseError, OSError) as e:
+        return "does not parse: %s" % e
+    return None
+
+
+def check(d):
+    files = list(FILES)
+    try:
+        with open(os.path.join(d, "meta.json")) as f:
+            if json.load(f).get("flamegraph") == "recorded":
+                files.append("flamegraph.html")
+    except (OSError, ValueError):
+        pass
+    failed = 0
+    for name in files:
+        why = check_file(d, name)
+        if why:
+            failed += 1
+            print("bench-check: %s: %s" % (os.path.join(d, name), why))
+    print("bench-check: %d passed, %d failed" % (len(files) - failed, failed))
+    return 1 if failed else 0
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("dir", help="the run's directory, results/<stamp>")
+    ap.add_argument("--check", action="store_true", help="only check the files")
+    ap.add_argument("--raw", nargs="+", default=[], help="Google Benchmark JSON per suite")
+    ap.add_argument("--arch", default=platform.machine())
+    ap.add_argument("--compiler", default="unknown")
+    ap.add_argument("--commit", default="unknown")
+    ap.add_argument("--flamegraph", default="not recorded")
+    ap.add_argument("--repetitions", type=int, default=1)
+    ap.add_argument("--min-time", type=float, default=0.0)
+    ap.add_argument("--quick", choices=["0", "1"], default="0")
+    ap.add_argument("--vmallocinfo-source", default=None,
+                    help="where the replayed snapshot was copied from")
+    args = ap.parse_args(argv)
+    if not os.path.isdir(args.dir):
+        ap.error("no such directory: " + args.dir)
+    if not args.check and not args.raw:
+        ap.error("--raw is required to build a run's files")
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    return check(args.dir) if args.check else build(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs what the whole project needs, only what is missing: Debian
+# packages through apt-get (as root) and d3-flame-graph into the git-ignored
+# scripts/node_modules.  Idempotent; prints nothing when all is present.
+#
+# usage: scripts/deps.sh [native|arm]     (default: $ARCH, else native)
+#   arm adds the armhf architecture and the armhf libraries the cross
+#   build links (libcmocka-dev:armhf, libbenchmark-dev:armhf).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(build-essential clang libcmocka-dev libbenchmark-dev python3-matplotlib
+	python3-scipy python3-numpy valgrind linux-perf qemu-user
+	gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf afl++)
+ARM_PACKAGES=(libcmocka-dev:armhf libbenchmark-dev:armhf)
+FLAME_GRAPH=d3-flame-graph@4.1.3
+FLAME_TEMPLATE=node_modules/d3-flame-graph/dist/templates/d3-flamegraph-base.html
+
+die() { echo "deps.sh: $*" >&2; exit 2; }
+
+# The packages of "$@" that dpkg does not report as installed.
+missing() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+			echo "$p"
+	done
+}
+
+apt_install() {
+	[ "$(id -u)" -eq 0 ] || die "missing packages ($*); run as root to install them"
+	echo "deps.sh: installing $*"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+want_armhf() {
+	dpkg --print-foreign-architectures | grep -qx armhf && return
+	[ "$(id -u)" -eq 0 ] || die "the armhf architecture is missing; run as root to add it"
+	echo "deps.sh: adding the armhf architecture"
+	dpkg --add-architecture armhf
+}
+
+npm_install() {
+	[ -f "$FLAME_TEMPLATE" ] && return
+	command -v npm >/dev/null || apt_install npm
+	echo "deps.sh: installing $FLAME_GRAPH into scripts/node_modules"
+	npm install --prefix . --cache .npm --no-save --no-package-lock --no-audit \
+		--no-fund --silent "$FLAME_GRAPH" >/dev/null
+}
+
+main() {
+	local arch=${1:-${ARCH:-native}} want
+	case $arch in native | arm) ;; *) die "unknown architecture '$arch' (native or arm)" ;; esac
+	[ $# -le 1 ] || die "usage: deps.sh [native|arm]"
+	want=("${PACKAGES[@]}")
+	if [ "$arch" = arm ]; then
+		want_armhf
+		want+=("${ARM_PACKAGES[@]}")
+	fi
+	mapfile -t want < <(missing "${want[@]}")
+	[ ${#want[@]} -eq 0 ] || apt_install "${want[@]}"
+	npm_install
+}
+
+main "$@"
