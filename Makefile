@@ -1,11 +1,26 @@
 # vmaplab - see README.md.  `make help` lists targets and variables.
 ARCH ?= native
 BUILD ?= build/$(ARCH)
+OUT := $(BUILD)/out
+# ARCH=arm: cross-build for ARM32 and run every binary under qemu-user
+# (binfmt is not there to do it implicitly).  The loader of the cross
+# toolchain must get the cross libc: left to its search path it finds the
+# multiarch libc6:armhf that libcmocka-dev:armhf brings, a different glibc
+# build, and threads crash in pthread_create.
+ifeq ($(ARCH),arm)
+CC := arm-linux-gnueabihf-gcc
+CXX := arm-linux-gnueabihf-g++
+RUN := qemu-arm -L /usr/arm-linux-gnueabihf -E LD_LIBRARY_PATH=/usr/arm-linux-gnueabihf/lib
+else ifeq ($(ARCH),native)
 ifeq ($(origin CC),default)
 CC := gcc
 endif
 ifeq ($(origin CXX),default)
 CXX := g++
+endif
+RUN :=
+else
+$(error ARCH must be native or arm)
 endif
 
 CFLAGS_COMMON := -std=c11 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icore
@@ -19,11 +34,11 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TESTS_SAN := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
 
-.PHONY: all deps lib test unit unit-san traces traces-san clang-build help clean
+.PHONY: all deps lib test test-arch unit unit-san traces traces-san clang-build help clean
 all: deps $(BUILD)/vmaplab
 
 deps:
-	@bash scripts/deps.sh $(ARCH)
+	@bash scripts/deps.sh
 
 lib: $(BUILD)/libvmaplab.a
 
@@ -51,14 +66,20 @@ $(BUILD)/san/tests/%: tests/%.c $(BUILD)/san/libvmaplab.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $^ -o $@ -lcmocka
 
+# Each run keeps its output in $(OUT)/ so the two architectures can be
+# compared byte for byte.
 unit: $(TESTS)
-	@for t in $^; do $$t || exit 1; done
+	@mkdir -p $(OUT)
+	@for t in $^; do $(RUN) $$t 2>&1 || exit 1; done > $(OUT)/unit.txt \
+		|| { cat $(OUT)/unit.txt; exit 1; }
+	@grep -h 'PASSED' $(OUT)/unit.txt
 unit-san: $(TESTS_SAN)
 	@for t in $^; do $$t || exit 1; done
 traces: $(BUILD)/vmaplab
-	@bash tests/run_traces.sh $<
+	@mkdir -p $(OUT)
+	@RUN="$(RUN)" bash tests/run_traces.sh $< $(OUT)/traces.txt
 traces-san: $(BUILD)/san/vmaplab
-	@bash tests/run_traces.sh $<
+	@bash tests/run_traces.sh $< /dev/null
 
 # The core and the command must also build warning-free with clang.
 clang-build:
@@ -66,18 +87,25 @@ clang-build:
 
 include bench/bench.mk
 
-test: deps
-	@$(MAKE) --no-print-directory clang-build
+# What one architecture runs; `make test` runs it natively and on ARM32.
+test-arch:
 	@echo "== unit tests ($(ARCH))"
 	@$(MAKE) --no-print-directory unit
 	@echo "== golden traces ($(ARCH))"
 	@$(MAKE) --no-print-directory traces
-	@echo "== unit tests under ASan+UBSan"
-	@$(MAKE) --no-print-directory unit-san
-	@echo "== golden traces under ASan+UBSan"
-	@$(MAKE) --no-print-directory traces-san
-	@echo "== quick bench run"
+	@echo "== quick bench run ($(ARCH))"
 	@$(MAKE) --no-print-directory bench-check
+
+test: deps
+	@$(MAKE) --no-print-directory clang-build
+	@$(MAKE) --no-print-directory ARCH=native test-arch
+	@echo "== unit tests under ASan+UBSan"
+	@$(MAKE) --no-print-directory ARCH=native unit-san
+	@echo "== golden traces under ASan+UBSan"
+	@$(MAKE) --no-print-directory ARCH=native traces-san
+	@$(MAKE) --no-print-directory ARCH=arm test-arch
+	@echo "== x86-64 and ARM32 outputs"
+	@bash scripts/compare_arch.sh build/native build/arm
 	@echo "== make test: all passed"
 
 help:
@@ -85,9 +113,10 @@ help:
 	@echo "make test       everything CI gates on: clang build, unit tests, golden traces,"
 	@echo "                the same under ASan+UBSan, a quick bench run checked"
 	@echo "make unit | traces | unit-san | traces-san | bench-check   the parts of make test"
+	@echo "make ARCH=arm <target>   the same for ARM32: cross-built, run under qemu-arm"
 	@echo "make clean"
 	@echo "variables: LAYOUT=biscuitos|arm|i386 (bench), BENCH_QUICK=1 (bench under a minute),"
-	@echo "           VMALLOCINFO=FILE (bench: real snapshot to replay), ARCH=native, CC=gcc|clang"
+	@echo "           VMALLOCINFO=FILE (bench: real snapshot to replay), ARCH=native|arm, CC=gcc|clang"
 
 clean:
 	rm -rf build

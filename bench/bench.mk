@@ -12,25 +12,18 @@ BENCH_OBJ := $(BENCH_SRC:bench/%.cc=$(BUILD)/bench/%.o)
 BENCH_CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -pthread -Icore -Ibench
 BENCH_PYTHON := /usr/bin/python3
 
-ifeq ($(ARCH),arm)
-BENCH_CXX := arm-linux-gnueabihf-g++
-BENCH_RUN := qemu-arm -L /usr/arm-linux-gnueabihf
-else
-BENCH_CXX := $(CXX)
-BENCH_RUN :=
-endif
-BENCH_ENV = ARCH=$(ARCH) BENCH_BIN=$(BENCH_BIN) BENCH_RUN="$(BENCH_RUN)" \
-	BENCH_CXX="$(BENCH_CXX)" CC="$(CC)" \
+BENCH_ENV = ARCH=$(ARCH) BENCH_BIN=$(BENCH_BIN) BENCH_RUN="$(RUN)" \
+	BENCH_CXX="$(CXX)" CC="$(CC)" \
 	PYTHON=$(BENCH_PYTHON)
 
 .PHONY: bench bench-check
 
 $(BUILD)/bench/%.o: bench/%.cc bench/*.h core/*.h
 	@mkdir -p $(dir $@)
-	$(BENCH_CXX) $(BENCH_CXXFLAGS) -c $< -o $@
+	$(CXX) $(BENCH_CXXFLAGS) -c $< -o $@
 
 $(BENCH_BIN): $(BENCH_OBJ) $(BUILD)/libvmaplab.a
-	$(BENCH_CXX) $(BENCH_CXXFLAGS) $(BENCH_OBJ) $(BUILD)/libvmaplab.a -o $@ \
+	$(CXX) $(BENCH_CXXFLAGS) $(BENCH_OBJ) $(BUILD)/libvmaplab.a -o $@ \
 		-lbenchmark -lpthread
 
 bench: deps $(BENCH_BIN)

@@ -3,9 +3,9 @@
 # packages through apt-get (as root) and d3-flame-graph into the git-ignored
 # scripts/node_modules.  Idempotent; prints nothing when all is present.
 #
-# usage: scripts/deps.sh [native|arm]     (default: $ARCH, else native)
-#   arm adds the armhf architecture and the armhf libraries the cross
-#   build links (libcmocka-dev:armhf, libbenchmark-dev:armhf).
+# `make test` runs on x86-64 and on ARM32 under qemu-user, so the armhf
+# architecture and the armhf libraries the cross build links are always
+# wanted.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -31,7 +31,8 @@ apt_install() {
 	[ "$(id -u)" -eq 0 ] || die "missing packages ($*); run as root to install them"
 	echo "deps.sh: installing $*"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
+	# a mirror caught mid-sync fails one index; the others still serve
+	apt-get update -qq || echo "deps.sh: apt-get update reported errors; installing anyway" >&2
 	apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
@@ -51,14 +52,10 @@ npm_install() {
 }
 
 main() {
-	local arch=${1:-${ARCH:-native}} want
-	case $arch in native | arm) ;; *) die "unknown architecture '$arch' (native or arm)" ;; esac
-	[ $# -le 1 ] || die "usage: deps.sh [native|arm]"
-	want=("${PACKAGES[@]}")
-	if [ "$arch" = arm ]; then
-		want_armhf
-		want+=("${ARM_PACKAGES[@]}")
-	fi
+	local want
+	[ $# -eq 0 ] || die "usage: deps.sh"
+	want_armhf
+	want=("${PACKAGES[@]}" "${ARM_PACKAGES[@]}")
 	mapfile -t want < <(missing "${want[@]}")
 	[ ${#want[@]} -eq 0 ] || apt_install "${want[@]}"
 	npm_install
