@@ -57,10 +57,10 @@ pick_snapshot() {
 
 set_run_flags() {
 	if [ "$QUICK" = 1 ]; then
-		MIN_TIME=0.01 REPS=3 PROFILE_MIN_TIME=0.002
+		MIN_TIME=0.01 REPS=3
 		OWN_FLAGS=(--vl_layout="$LAYOUT" --vl_seed="$SEED" --vl_quick)
 	else
-		MIN_TIME=0.2 REPS=3 PROFILE_MIN_TIME=0.05
+		MIN_TIME=0.2 REPS=3
 		OWN_FLAGS=(--vl_layout="$LAYOUT" --vl_seed="$SEED")
 	fi
 }
@@ -84,49 +84,63 @@ make_run_dir() {
 	OWN_FLAGS+=(--vl_vmallocinfo="$(realpath "$OUT/vmallocinfo.txt")")
 }
 
-run_suites() {
-	local i=0 rc
-	FAILED=0
+# The suites, one process each, as a script: it runs as is or, natively,
+# under one perf record, so the flame graph shows the whole run.
+write_suites_script() {
+	local i=0 suite
 	for suite in "${SUITES[@]}"; do
 		i=$((i + 1))
-		echo "== [$i/${#SUITES[@]}] $suite (at $((SECONDS - START)) s)"
-		rc=0
-		$RUN "$BIN" "${OWN_FLAGS[@]}" --vl_samples="$OUT/samples" \
+		printf 'echo "== [%d/%d] %s (at $((SECONDS + %d)) s)"\n' \
+			"$i" "${#SUITES[@]}" "$suite" "$((SECONDS - START))"
+		printf '%q ' $RUN "$BIN" "${OWN_FLAGS[@]}" --vl_samples="$OUT/samples" \
 			--benchmark_filter="^$suite/" --benchmark_min_time="$MIN_TIME" \
 			--benchmark_repetitions="$REPS" \
-			--benchmark_out="$WORK/$suite.json" --benchmark_out_format=json || rc=$?
-		if [ $rc -ne 0 ]; then
-			echo "bench.sh: suite $suite failed (exit $rc)" >&2
-			FAILED=1
-		fi
-	done
+			--benchmark_out="$WORK/$suite.json" --benchmark_out_format=json
+		printf '|| echo %q >>%q\n' "$suite" "$WORK/failed"
+	done >"$WORK/suites.sh"
 }
 
-# One extra short pass of every suite under perf, drawn with d3-flame-graph.
-flame_graph() {
+# Empty when perf can record here, else why not.
+why_no_profile() {
 	if [ "$ARCH" != native ]; then
-		FLAME="not recorded: no perf under qemu-user"
+		echo "not recorded: no perf under qemu-user"
 	elif ! command -v perf >/dev/null; then
-		FLAME="not recorded: perf is not installed"
+		echo "not recorded: perf is not installed"
 	elif [ ! -f "$TEMPLATE" ]; then
-		FLAME="not recorded: $TEMPLATE missing (scripts/deps.sh installs it)"
-	else
-		echo "== flame graph: one short pass of every suite under perf record (at $((SECONDS - START)) s)"
-		if record_profile && draw_profile; then
-			FLAME=recorded
-			return
-		fi
-		FLAME="not recorded: perf failed: $(tail -n 1 "$WORK/perf.log")"
+		echo "not recorded: $TEMPLATE missing (scripts/deps.sh installs it)"
+	elif ! perf record -q -e cpu-clock -o "$WORK/probe.data" -- true >"$WORK/perf.log" 2>&1; then
+		echo "not recorded: perf cannot record: $(tail -n 1 "$WORK/perf.log")"
 	fi
-	echo "bench.sh: flame graph $FLAME; continuing without it"
 }
 
-record_profile() {
-	local bin
-	bin=$(realpath "$BIN")
-	(cd "$WORK" && perf record -q -e cpu-clock -F 499 --call-graph dwarf -o perf.data -- \
-		"$bin" "${OWN_FLAGS[@]}" --vl_latency_ops=200 --benchmark_min_time="$PROFILE_MIN_TIME" \
-		--benchmark_repetitions=1) >"$WORK/perf.log" 2>&1
+# 99 Hz keeps the sampling cost under 1% of the run and its data small.
+run_suites() {
+	write_suites_script
+	FLAME=$(why_no_profile)
+	if [ -n "$FLAME" ]; then
+		echo "bench.sh: flame graph $FLAME; running without it"
+		bash "$WORK/suites.sh"
+	else
+		echo "== recording the whole run with perf record -e cpu-clock -F 99 --call-graph dwarf"
+		perf record -q -e cpu-clock -F 99 --call-graph dwarf -o "$WORK/perf.data" -- \
+			bash "$WORK/suites.sh" 2>>"$WORK/perf.log"
+	fi
+	FAILED=0
+	if [ -f "$WORK/failed" ]; then
+		echo "bench.sh: suites failed: $(tr '\n' ' ' <"$WORK/failed")" >&2
+		FAILED=1
+	fi
+}
+
+flame_graph() {
+	[ -z "$FLAME" ] || return 0
+	echo "== flame graph (at $((SECONDS - START)) s)"
+	if draw_profile; then
+		FLAME=recorded
+	else
+		FLAME="not drawn: perf script failed: $(tail -n 1 "$WORK/perf.log")"
+		echo "bench.sh: flame graph $FLAME; continuing without it"
+	fi
 }
 
 draw_profile() {
