@@ -59,12 +59,12 @@ $(BUILD)/vmaplab: core/main.c $(BUILD)/libvmaplab.a
 $(BUILD)/san/vmaplab: core/main.c $(BUILD)/san/libvmaplab.a
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $^ -o $@
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libvmaplab.a
+$(BUILD)/tests/%: tests/%.c tests/vl_test.h $(BUILD)/libvmaplab.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $^ -o $@ -lcmocka
-$(BUILD)/san/tests/%: tests/%.c $(BUILD)/san/libvmaplab.a
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libvmaplab.a -o $@ -lcmocka
+$(BUILD)/san/tests/%: tests/%.c tests/vl_test.h $(BUILD)/san/libvmaplab.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $^ -o $@ -lcmocka
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $< $(BUILD)/san/libvmaplab.a -o $@ -lcmocka
 
 # Each run keeps its output in $(OUT)/ so the two architectures can be
 # compared byte for byte.

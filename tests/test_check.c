@@ -5,19 +5,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include "vmaplab.h"
+#include "vl_test.h"
 
-static int boot(void **state)
-{
-	(void)state;
-	return vl_boot(&(struct vl_config){ .layout = "biscuitos", .cpus = 2, .debug = true });
-}
-
-static int halt(void **state)
-{
-	(void)state;
-	vl_shutdown();
-	return 0;
-}
+static struct vl_config cfg_two_cpus = { .layout = "biscuitos", .cpus = 2, .debug = true };
 
 static void violated(const char *needle)
 {
@@ -122,18 +112,20 @@ static void test_free_frame_mapped(void **state)
 	violated("free frame");
 }
 
+#define T(f) BOOTED(f, cfg_two_cpus)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_clean_machine_passes, boot, halt),
-		cmocka_unit_test_setup_teardown(test_pkmap_count_vs_pte, boot, halt),
-		cmocka_unit_test_setup_teardown(test_hash_vs_slot, boot, halt),
-		cmocka_unit_test_setup_teardown(test_area_pte, boot, halt),
-		cmocka_unit_test_setup_teardown(test_guard_page_mapped, boot, halt),
-		cmocka_unit_test_setup_teardown(test_stray_pte, boot, halt),
-		cmocka_unit_test_setup_teardown(test_stale_tlb, boot, halt),
-		cmocka_unit_test_setup_teardown(test_free_frame_mapped, boot, halt),
-		cmocka_unit_test_setup_teardown(test_pool_leak, boot, halt),
+		T(test_clean_machine_passes),
+		T(test_pkmap_count_vs_pte),
+		T(test_hash_vs_slot),
+		T(test_area_pte),
+		T(test_guard_page_mapped),
+		T(test_stray_pte),
+		T(test_stale_tlb),
+		T(test_free_frame_mapped),
+		T(test_pool_leak),
 	};
 	return cmocka_run_group_tests_name("check", tests, NULL, NULL);
 }

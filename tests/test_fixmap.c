@@ -8,72 +8,11 @@
 #include <string.h>
 #include <cmocka.h>
 #include "vmaplab.h"
-
-static jmp_buf bug_jmp;
-static bool bug_expected;
-static char bug_msg[256];
-
-static void catch_bug(const char *msg)
-{
-	if (!bug_expected)
-		fail_msg("unexpected BUG: %s", msg);
-	bug_expected = false;
-	snprintf(bug_msg, sizeof(bug_msg), "%s", msg);
-	longjmp(bug_jmp, 1);
-}
-
-/* Run @stmt, which must BUG with a message containing @text. */
-#define EXPECT_BUG(stmt, text)                                              \
-	do {                                                                \
-		bug_msg[0] = '\0';                                          \
-		bug_expected = true;                                        \
-		if (!setjmp(bug_jmp)) {                                     \
-			stmt;                                               \
-			fail_msg("no BUG from %s", #stmt);                  \
-		}                                                           \
-		if (!strstr(bug_msg, text))                                 \
-			fail_msg("BUG \"%s\" lacks \"%s\"", bug_msg, text); \
-	} while (0)
+#include "vl_test.h"
 
 static struct vl_config cfg_biscuitos = { .layout = "biscuitos", .cpus = 4, .debug = true };
 static struct vl_config cfg_nodebug = { .layout = "biscuitos", .debug = false };
 static struct vl_config cfg_i386 = { .layout = "i386", .debug = true };
-
-static int setup(void **state)
-{
-	vl_set_bug_handler(catch_bug);
-	return vl_boot(*state) ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	vl_shutdown();
-	vl_set_bug_handler(NULL);
-	return 0;
-}
-
-static struct vl_stats stats(void)
-{
-	struct vl_stats s;
-
-	vl_stats_read(&s);
-	return s;
-}
-
-static struct page *high_page(void)
-{
-	struct page *p = alloc_page(GFP_HIGHUSER);
-
-	assert_non_null(p);
-	assert_true(PageHighMem(p));
-	return p;
-}
-
-static pte_t pte_of(vaddr_t va)
-{
-	return *vl_pte_lookup(va);
-}
 
 static void boot_layout(const struct vl_layout *l, uint32_t cpus, bool debug)
 {
@@ -403,28 +342,26 @@ static void test_bug_index_past_kmap_end(void **state)
 	vl.cpus = l->nr_cpus;
 }
 
-#define T(f, cfg) cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, &cfg)
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_km_names, cfg_biscuitos),
-		T(test_fix_index_names, cfg_biscuitos),
-		T(test_fix_to_virt_every_layout, cfg_biscuitos),
-		T(test_i386_fixmap_grows_down, cfg_i386),
-		T(test_kmap_atomic_known_addresses, cfg_biscuitos),
-		T(test_kmap_atomic_every_slot, cfg_biscuitos),
-		T(test_kmap_atomic_data, cfg_biscuitos),
-		T(test_kmap_atomic_lowmem_direct, cfg_biscuitos),
-		T(test_kunmap_atomic_nodebug_keeps_pte, cfg_nodebug),
-		T(test_kmap_atomic_pfn, cfg_biscuitos),
-		T(test_kmap_atomic_to_page_outside, cfg_biscuitos),
-		T(test_set_fixmap_and_clear, cfg_i386),
-		T(test_set_fixmap_btmap, cfg_i386),
-		T(test_bug_kmap_atomic_twice, cfg_biscuitos),
-		T(test_bug_kunmap_atomic_wrong_type, cfg_biscuitos),
-		T(test_bug_bad_type, cfg_biscuitos),
-		T(test_bug_index_past_kmap_end, cfg_biscuitos),
+		BOOTED(test_km_names, cfg_biscuitos),
+		BOOTED(test_fix_index_names, cfg_biscuitos),
+		BOOTED(test_fix_to_virt_every_layout, cfg_biscuitos),
+		BOOTED(test_i386_fixmap_grows_down, cfg_i386),
+		BOOTED(test_kmap_atomic_known_addresses, cfg_biscuitos),
+		BOOTED(test_kmap_atomic_every_slot, cfg_biscuitos),
+		BOOTED(test_kmap_atomic_data, cfg_biscuitos),
+		BOOTED(test_kmap_atomic_lowmem_direct, cfg_biscuitos),
+		BOOTED(test_kunmap_atomic_nodebug_keeps_pte, cfg_nodebug),
+		BOOTED(test_kmap_atomic_pfn, cfg_biscuitos),
+		BOOTED(test_kmap_atomic_to_page_outside, cfg_biscuitos),
+		BOOTED(test_set_fixmap_and_clear, cfg_i386),
+		BOOTED(test_set_fixmap_btmap, cfg_i386),
+		BOOTED(test_bug_kmap_atomic_twice, cfg_biscuitos),
+		BOOTED(test_bug_kunmap_atomic_wrong_type, cfg_biscuitos),
+		BOOTED(test_bug_bad_type, cfg_biscuitos),
+		BOOTED(test_bug_index_past_kmap_end, cfg_biscuitos),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

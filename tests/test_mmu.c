@@ -5,29 +5,11 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include "vmaplab.h"
+#include "vl_test.h"
 
 #define VA 0x9440A000u   /* biscuitos VMALLOC_START */
 
-static int boot2(void **state)
-{
-	(void)state;
-	return vl_boot(&(struct vl_config){ .layout = "biscuitos", .cpus = 2, .debug = true });
-}
-
-static int halt(void **state)
-{
-	(void)state;
-	vl_shutdown();
-	return 0;
-}
-
-static struct vl_stats snap(void)
-{
-	struct vl_stats s;
-
-	vl_stats_read(&s);
-	return s;
-}
+static struct vl_config cfg_two_cpus = { .layout = "biscuitos", .cpus = 2, .debug = true };
 
 static void map(vaddr_t va, struct page *p)
 {
@@ -48,8 +30,8 @@ static void test_table_on_demand(void **state)
 	assert_non_null(vl_pte_lookup(VA));
 	/* one table page for both (same 2 MiB PMD) plus two frames */
 	assert_int_equal(vl_pages_in_use() - used, 3);
-	assert_int_equal(snap().pt_pages, 1);
-	assert_int_equal(snap().pte_writes, 2);
+	assert_int_equal(stats().pt_pages, 1);
+	assert_int_equal(stats().pte_writes, 2);
 }
 
 static void test_stale_tlb_until_flush(void **state)
@@ -63,16 +45,16 @@ static void test_stale_tlb_until_flush(void **state)
 	map(VA, a);
 	assert_int_equal(vl_read(VA, &v, 1), 0);
 	assert_int_equal(v, 0xaa);
-	assert_int_equal(snap().table_walks, 1);
+	assert_int_equal(stats().table_walks, 1);
 	/* remap without a flush: the TLB still answers with page a */
 	map(VA, b);
 	assert_int_equal(vl_read(VA, &v, 1), 0);
 	assert_int_equal(v, 0xaa);
-	assert_int_equal(snap().table_walks, 1);
+	assert_int_equal(stats().table_walks, 1);
 	flush_tlb_one(VA);
 	assert_int_equal(vl_read(VA, &v, 1), 0);
 	assert_int_equal(v, 0xbb);
-	assert_int_equal(snap().table_walks, 2);
+	assert_int_equal(stats().table_walks, 2);
 }
 
 static void test_flush_scopes(void **state)
@@ -92,8 +74,8 @@ static void test_flush_scopes(void **state)
 	assert_int_not_equal(vl_tlb_peek(1, VA), 0);
 	flush_tlb_kernel_range(VA, VA + 4 * PAGE_SIZE);  /* every CPU */
 	assert_int_equal(vl_tlb_peek(1, VA), 0);
-	assert_int_equal(snap().tlb_flush_range_pages, 4);
-	assert_int_equal(snap().pte_clears, 1);
+	assert_int_equal(stats().tlb_flush_range_pages, 4);
+	assert_int_equal(stats().pte_clears, 1);
 }
 
 static void test_access_crosses_pages(void **state)
@@ -120,17 +102,19 @@ static void test_direct_map_skips_tables(void **state)
 	assert_int_equal(vl_write(lowmem_page_address(lo) + 9, &v, 1), 0);
 	assert_int_equal(vl_read(lowmem_page_address(lo) + 9, &w, 1), 0);
 	assert_int_equal(w, 7);
-	assert_int_equal(snap().table_walks, 0);
+	assert_int_equal(stats().table_walks, 0);
 }
+
+#define T(f) BOOTED(f, cfg_two_cpus)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_table_on_demand, boot2, halt),
-		cmocka_unit_test_setup_teardown(test_stale_tlb_until_flush, boot2, halt),
-		cmocka_unit_test_setup_teardown(test_flush_scopes, boot2, halt),
-		cmocka_unit_test_setup_teardown(test_access_crosses_pages, boot2, halt),
-		cmocka_unit_test_setup_teardown(test_direct_map_skips_tables, boot2, halt),
+		T(test_table_on_demand),
+		T(test_stale_tlb_until_flush),
+		T(test_flush_scopes),
+		T(test_access_crosses_pages),
+		T(test_direct_map_skips_tables),
 	};
 	return cmocka_run_group_tests_name("mmu", tests, NULL, NULL);
 }

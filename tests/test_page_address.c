@@ -7,49 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include "vmaplab.h"
+#include "vl_test.h"
 
-static jmp_buf bug_jmp;
-static bool bug_expected;
-static char bug_msg[256];
-
-static void catch_bug(const char *msg)
-{
-	if (!bug_expected)
-		fail_msg("unexpected BUG: %s", msg);
-	bug_expected = false;
-	snprintf(bug_msg, sizeof(bug_msg), "%s", msg);
-	longjmp(bug_jmp, 1);
-}
-
-/* Run @stmt, which must BUG with a message containing @text. */
-#define EXPECT_BUG(stmt, text)                                              \
-	do {                                                                \
-		bug_msg[0] = '\0';                                          \
-		bug_expected = true;                                        \
-		if (!setjmp(bug_jmp)) {                                     \
-			stmt;                                               \
-			fail_msg("no BUG from %s", #stmt);                  \
-		}                                                           \
-		if (!strstr(bug_msg, text))                                 \
-			fail_msg("BUG \"%s\" lacks \"%s\"", bug_msg, text); \
-	} while (0)
-
-static int setup(void **state)
-{
-	static const struct vl_config cfg = { .layout = "biscuitos", .debug = true };
-
-	(void)state;
-	vl_set_bug_handler(catch_bug);
-	return vl_boot(&cfg) ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	vl_shutdown();
-	vl_set_bug_handler(NULL);
-	return 0;
-}
+static struct vl_config cfg_biscuitos = { .layout = "biscuitos", .debug = true };
 
 /* The @i-th highmem frame of mem_map. */
 static struct page *highmem(uint32_t i)
@@ -180,7 +140,7 @@ static void test_reboot_resets(void **state)
 	assert_int_equal(page_address(highmem(0)), 0);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) BOOTED(f, cfg_biscuitos)
 
 int main(void)
 {

@@ -7,19 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include "vmaplab.h"
+#include "vl_test.h"
 
-static int boot(void **state)
-{
-	(void)state;
-	return vl_boot(&(struct vl_config){ .layout = "biscuitos", .debug = true });
-}
-
-static int halt(void **state)
-{
-	(void)state;
-	vl_shutdown();
-	return 0;
-}
+static struct vl_config cfg_biscuitos = { .layout = "biscuitos", .debug = true };
 
 static void test_zones_and_order(void **state)
 {
@@ -64,27 +54,13 @@ static void test_fail_nth(void **state)
 	assert_non_null(alloc_page(GFP_KERNEL));  /* fires once */
 }
 
-static jmp_buf jump;
-static char last_bug[256];
-static void catch_bug(const char *msg)
-{
-	snprintf(last_bug, sizeof(last_bug), "%s", msg);
-	longjmp(jump, 1);
-}
-
 static void test_double_free_bugs(void **state)
 {
 	(void)state;
 	struct page *p = alloc_page(GFP_KERNEL);
-	vl_bug_handler_t old = vl_set_bug_handler(catch_bug);
 
 	__free_page(p);
-	if (setjmp(jump) == 0) {
-		__free_page(p);
-		fail_msg("double free not caught");
-	}
-	vl_set_bug_handler(old);
-	assert_non_null(strstr(last_bug, "__free_page"));
+	EXPECT_BUG(__free_page(p), "__free_page");
 }
 
 static void test_boot_rejects_bad_config(void **state)
@@ -96,14 +72,16 @@ static void test_boot_rejects_bad_config(void **state)
 	assert_int_equal(vl_nr_pages, 262144);
 }
 
+#define T(f) BOOTED(f, cfg_biscuitos)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_zones_and_order, boot, halt),
-		cmocka_unit_test_setup_teardown(test_highmem_falls_back_to_lowmem, boot, halt),
-		cmocka_unit_test_setup_teardown(test_fail_nth, boot, halt),
-		cmocka_unit_test_setup_teardown(test_double_free_bugs, boot, halt),
-		cmocka_unit_test_setup_teardown(test_boot_rejects_bad_config, boot, halt),
+		T(test_zones_and_order),
+		T(test_highmem_falls_back_to_lowmem),
+		T(test_fail_nth),
+		T(test_double_free_bugs),
+		T(test_boot_rejects_bad_config),
 	};
 	return cmocka_run_group_tests_name("physmem", tests, NULL, NULL);
 }

@@ -10,71 +10,10 @@
 #include <time.h>
 #include <cmocka.h>
 #include "vmaplab.h"
-
-static jmp_buf bug_jmp;
-static bool bug_expected;
-static char bug_msg[256];
-
-static void catch_bug(const char *msg)
-{
-	if (!bug_expected)
-		fail_msg("unexpected BUG: %s", msg);
-	bug_expected = false;
-	snprintf(bug_msg, sizeof(bug_msg), "%s", msg);
-	longjmp(bug_jmp, 1);
-}
-
-/* Run @stmt, which must BUG with a message containing @text. */
-#define EXPECT_BUG(stmt, text)                                              \
-	do {                                                                \
-		bug_msg[0] = '\0';                                          \
-		bug_expected = true;                                        \
-		if (!setjmp(bug_jmp)) {                                     \
-			stmt;                                               \
-			fail_msg("no BUG from %s", #stmt);                  \
-		}                                                           \
-		if (!strstr(bug_msg, text))                                 \
-			fail_msg("BUG \"%s\" lacks \"%s\"", bug_msg, text); \
-	} while (0)
+#include "vl_test.h"
 
 static struct vl_config cfg_biscuitos = { .layout = "biscuitos", .debug = true };
 static struct vl_config cfg_two_cpus = { .layout = "biscuitos", .cpus = 2, .debug = true };
-
-static int setup(void **state)
-{
-	vl_set_bug_handler(catch_bug);
-	return vl_boot(*state) ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	vl_shutdown();
-	vl_set_bug_handler(NULL);
-	return 0;
-}
-
-static struct vl_stats stats(void)
-{
-	struct vl_stats s;
-
-	vl_stats_read(&s);
-	return s;
-}
-
-static struct page *high_page(void)
-{
-	struct page *p = alloc_page(GFP_HIGHUSER);
-
-	assert_non_null(p);
-	assert_true(PageHighMem(p));
-	return p;
-}
-
-static pte_t pte_of(vaddr_t va)
-{
-	return *vl_pte_lookup(va);
-}
 
 /* kmap @n fresh highmem pages into @pages, each held once. */
 static void kmap_many(struct page **pages, uint32_t n)
@@ -465,8 +404,8 @@ static void test_bug_kmap_high_lowmem(void **state)
 	EXPECT_BUG(kmap_high(p), "kmap_high: BUG_ON(!PageHighMem(page))");
 }
 
-#define T(f) cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, &cfg_biscuitos)
-#define T2(f) cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, &cfg_two_cpus)
+#define T(f) BOOTED(f, cfg_biscuitos)
+#define T2(f) BOOTED(f, cfg_two_cpus)
 
 int main(void)
 {

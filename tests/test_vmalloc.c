@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "vmaplab.h"
+#include "vl_test.h"
 
 #define P PAGE_SIZE
 #define START (vl.layout->vmalloc_start)
@@ -23,34 +24,7 @@ static int boot(const char *layout, uint32_t cpus)
 	return vl_boot(&cfg);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return boot("biscuitos", 1);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	vl_shutdown();
-	return 0;
-}
-
-static struct vl_stats stats(void)
-{
-	struct vl_stats s;
-
-	vl_stats_read(&s);
-	return s;
-}
-
-static void assert_invariants(void)
-{
-	const char *why = vl_check_all();
-
-	if (why)
-		fail_msg("invariant: %s", why);
-}
+static struct vl_config cfg_biscuitos = { .layout = "biscuitos", .cpus = 1, .debug = true };
 
 /* First PMD boundary above @va. */
 static vaddr_t next_pmd(vaddr_t va)
@@ -578,15 +552,6 @@ static void test_invalid_sizes(void **state)
 	assert_int_equal(vl_pages_in_use(), in_use);
 }
 
-static jmp_buf bug_jump;
-static char bug_msg[256];
-
-static void catch_bug(const char *msg)
-{
-	snprintf(bug_msg, sizeof(bug_msg), "%s", msg);
-	longjmp(bug_jump, 1);
-}
-
 static void test_vfree_bugs_on_missing_page(void **state)
 {
 	uint32_t in_use = vl_pages_in_use();
@@ -594,17 +559,10 @@ static void test_vfree_bugs_on_missing_page(void **state)
 	struct vm_struct *area = vl_find_vm_area(a);
 	struct page *hidden = area->pages[1];
 	uint32_t tables = (uint32_t)stats().pt_pages;
-	vl_bug_handler_t old;
 
 	(void)state;
 	area->pages[1] = NULL;
-	old = vl_set_bug_handler(catch_bug);
-	if (setjmp(bug_jump) == 0) {
-		vfree(a);
-		fail_msg("vfree returned");
-	}
-	vl_set_bug_handler(old);
-	assert_non_null(strstr(bug_msg, "free_area_pages"));
+	EXPECT_BUG(vfree(a), "free_area_pages");
 	/* the area was already unlinked and page 0 freed, as in 2.6.12 */
 	assert_int_equal(vl_vmlist_count(), 0);
 	assert_true(area->pages[0]->flags & PG_free);
@@ -683,7 +641,7 @@ static void test_threads_share_vmlist(void **state)
 	assert_invariants();
 }
 
-#define T(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
+#define T(test) BOOTED(test, cfg_biscuitos)
 
 int main(void)
 {

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "vmaplab.h"
+#include "vl_test.h"
 #include "vmallocinfo.h"
 
 #define P PAGE_SIZE
@@ -25,34 +26,7 @@ static int boot(const char *layout)
 	return vl_boot(&cfg);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return boot("biscuitos");
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	vl_shutdown();
-	return 0;
-}
-
-static struct vl_stats stats(void)
-{
-	struct vl_stats s;
-
-	vl_stats_read(&s);
-	return s;
-}
-
-static void assert_invariants(void)
-{
-	const char *why = vl_check_all();
-
-	if (why)
-		fail_msg("invariant: %s", why);
-}
+static struct vl_config cfg_biscuitos = { .layout = "biscuitos", .debug = true };
 
 static int parse_text(const char *text, struct vl_vmi *v, char *err,
 		      size_t errlen)
@@ -496,12 +470,12 @@ int main(void)
 		cmocka_unit_test(test_formats_of_every_kernel),
 		cmocka_unit_test(test_malformed_lines),
 		cmocka_unit_test(test_empty_input_and_read_errors),
-		cmocka_unit_test_setup_teardown(test_populate_biscuitos_and_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_holes_policy_on_arm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_holes_shape_the_layout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scaling_to_the_window, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_populate_is_undone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fill_out_of_range, setup, teardown),
+		BOOTED(test_populate_biscuitos_and_back, cfg_biscuitos),
+		BOOTED(test_holes_policy_on_arm, cfg_biscuitos),
+		BOOTED(test_holes_shape_the_layout, cfg_biscuitos),
+		BOOTED(test_scaling_to_the_window, cfg_biscuitos),
+		BOOTED(test_failed_populate_is_undone, cfg_biscuitos),
+		BOOTED(test_fill_out_of_range, cfg_biscuitos),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
