@@ -86,6 +86,7 @@ clang-build:
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang build/clang/vmaplab
 
 include bench/bench.mk
+include fuzz/fuzz.mk
 
 # What one architecture runs; `make test` runs it natively and on ARM32.
 test-arch:
@@ -93,6 +94,8 @@ test-arch:
 	@$(MAKE) --no-print-directory unit
 	@echo "== golden traces ($(ARCH))"
 	@$(MAKE) --no-print-directory traces
+	@echo "== fuzz corpus replay ($(ARCH))"
+	@$(MAKE) --no-print-directory fuzz-corpus
 	@echo "== quick bench run ($(ARCH))"
 	@$(MAKE) --no-print-directory bench-check
 
@@ -103,6 +106,8 @@ test: deps
 	@$(MAKE) --no-print-directory ARCH=native unit-san
 	@echo "== golden traces under ASan+UBSan"
 	@$(MAKE) --no-print-directory ARCH=native traces-san
+	@echo "== fuzz smoke: every target, libFuzzer"
+	@$(MAKE) --no-print-directory ARCH=native fuzz-smoke
 	@$(MAKE) --no-print-directory ARCH=arm test-arch
 	@echo "== x86-64 and ARM32 outputs"
 	@bash scripts/compare_arch.sh build/native build/arm
@@ -114,6 +119,13 @@ help:
 	@echo "                the same under ASan+UBSan, a quick bench run checked"
 	@echo "make unit | traces | unit-san | traces-san | bench-check   the parts of make test"
 	@echo "make ARCH=arm <target>   the same for ARM32: cross-built, run under qemu-arm"
+	@echo "make fuzz       long campaigns, every target on every core (AFL++, or ENGINE=libfuzzer)"
+	@echo "                FUZZ_TARGET=pkmap|fixmap|vmalloc|mixed|trace, FUZZ_SECONDS=N (default: until ^C),"
+	@echo "                FUZZ_JOBS=N; results/fuzz/<stamp>/ holds the campaign and its summary"
+	@echo "make fuzz-smoke | fuzz-corpus   bounded runs of every target | replay corpus/ (both in make test)"
+	@echo "make fuzz-repro FILE=input      decode and replay one input, name the first violation"
+	@echo "make fuzz-cmin CAMPAIGN=results/fuzz/<stamp>   merge a campaign's finds into corpus/"
+	@echo "make fuzz-selftest              deliberate faults in copies of the core: each must be found"
 	@echo "make clean"
 	@echo "variables: LAYOUT=biscuitos|arm|i386 (bench), BENCH_QUICK=1 (bench under a minute),"
 	@echo "           VMALLOCINFO=FILE (bench: real snapshot to replay), ARCH=native|arm, CC=gcc|clang"

@@ -80,6 +80,13 @@ void set_page_address(struct page *page, vaddr_t virt);
 /* Unused entries left in the set_page_address() pool (0..LAST_PKMAP). */
 uint32_t vl_page_address_pool_free(void);
 /*
+ * vl_page_address_for_each - call @fn for every entry of the hash, bucket
+ * by bucket (each under its lock), with the bucket it sits in.  Stops at
+ * and returns the first non-zero value @fn returns.  For checks.
+ */
+int vl_page_address_for_each(int (*fn)(const struct page *page, vaddr_t virt,
+					 uint32_t bucket, void *arg), void *arg);
+/*
  * hash_ptr - 32-bit linux/hash.h: the top @bits (1..32) bits of
  * @ptr * 0x9e370001.
  * page_address() hashes vl_page_kva(page), the simulated address of the

@@ -3,14 +3,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "decode.h"
 #include "trace.h"
 
 static const char usage[] =
 	"usage: vmaplab replay [--check] FILE   run a trace, one result line per operation\n"
+	"       vmaplab decode [TARGET] FILE     print the trace a fuzz input stands for\n"
 	"       vmaplab layouts                  print the layouts' constants\n"
 	"       vmaplab --help\n"
 	"\n"
 	"--check runs every invariant check after every operation.\n"
+	"TARGET is the fuzz target the input was made for: pkmap, fixmap, vmalloc\n"
+	"or mixed (the default); every file decodes to a legal trace.\n"
 	"Exit status: 0 done, 2 bad usage or malformed trace, 3 a kernel BUG,\n"
 	"an invariant violation or a failed expect stopped the trace.\n"
 	"The trace language is described in README.md.\n";
@@ -77,6 +81,32 @@ static int replay(const char *path, bool check_each)
 	return r;
 }
 
+static int decode(const char *target, const char *path)
+{
+	int t = vl_decode_target(target);
+	size_t len;
+	char *data;
+	int r;
+
+	if (t < 0) {
+		fprintf(stderr, "vmaplab: unknown fuzz target '%s' (pkmap, fixmap, vmalloc, mixed)\n",
+			target);
+		return 2;
+	}
+	data = slurp(path, &len);
+	if (!data) {
+		fprintf(stderr, "vmaplab: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	r = vl_decode_file((enum vl_decode_target)t, (const uint8_t *)data, len, stdout);
+	free(data);
+	if (r) {
+		fprintf(stderr, "vmaplab: %s: out of memory\n", path);
+		return 1;
+	}
+	return 0;
+}
+
 static int layouts(void)
 {
 	printf("%-10s %-10s %-10s %-23s %-5s %-23s %-4s %s\n", "layout", "PAGE_OFFS",
@@ -106,6 +136,8 @@ int main(int argc, char **argv)
 		return layouts();
 	if (argc == 3 + check_each && strcmp(argv[1], "replay") == 0)
 		return replay(argv[2 + check_each], check_each);
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "decode") == 0)
+		return decode(argc == 4 ? argv[2] : "mixed", argv[argc - 1]);
 	fputs(usage, stderr);
 	return 2;
 }

@@ -58,11 +58,7 @@ pte_t *pte_alloc_kernel(vaddr_t va)
 
 		if (!pt)
 			return NULL;
-		if (!vl_page_data(pt)) {
-			__free_page(pt);
-			return NULL;
-		}
-		memset(pt->data, 0, PAGE_SIZE);
+		memset(vl_page_data(pt), 0, PAGE_SIZE);
 		*e = page_to_phys(pt) | _PAGE_PRESENT;
 		vl_this_stats()->pt_pages++;
 	}
@@ -164,8 +160,6 @@ static int access_range(vaddr_t va, uint8_t *buf, uint32_t len, bool write)
 		if (vl_translate(va, &page))
 			return -EFAULT;
 		data = vl_page_data(page);
-		if (!data)
-			return -EFAULT;
 		if (write)
 			memcpy(data + off, buf, n);
 		else
@@ -241,10 +235,15 @@ void vl_mmu_init(void)
 
 void vl_mmu_exit(void)
 {
-	for (uint32_t cpu = 0; cpu < VL_MAX_CPUS; cpu++)
+	for (uint32_t cpu = 0; cpu < vl.cpus; cpu++)
 		for (uint32_t d = 0; d < TLB_DIRS; d++) {
-			free((void *)atomic_load(&tlbs[cpu].dir[d]));
-			atomic_store(&tlbs[cpu].dir[d], NULL);
+			_Atomic pte_t *chunk = atomic_load_explicit(&tlbs[cpu].dir[d],
+								    memory_order_relaxed);
+
+			if (chunk) {
+				free((void *)chunk);
+				atomic_store_explicit(&tlbs[cpu].dir[d], NULL, memory_order_relaxed);
+			}
 		}
 	free(swapper_pg_dir);
 	swapper_pg_dir = NULL;

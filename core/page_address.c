@@ -131,6 +131,22 @@ uint32_t vl_page_address_pool_free(void)
 	return n;
 }
 
+int vl_page_address_for_each(int (*fn)(const struct page *page, vaddr_t virt,
+					 uint32_t bucket, void *arg), void *arg)
+{
+	int r = 0;
+
+	for (uint32_t b = 0; b < (1u << PA_HASH_ORDER) && !r; b++) {
+		struct page_address_slot *pas = &page_address_htable[b];
+
+		pthread_mutex_lock(&pas->lock);
+		for (const struct page_address_map *pam = pas->head; pam && !r; pam = pam->next)
+			r = fn(pam->page, pam->virtual, b, arg);
+		pthread_mutex_unlock(&pas->lock);
+	}
+	return r;
+}
+
 static void htable_locks_init(void)
 {
 	for (uint32_t i = 0; i < (1u << PA_HASH_ORDER); i++)

@@ -2,12 +2,14 @@
  * Page frames: mem_map[] and two zones.  Lowmem frames come first in
  * mem_map (direct-mapped at PAGE_OFFSET), highmem frames after them.  Each
  * zone hands out its lowest free frame first and reuses freed frames LIFO,
- * so every run is reproducible.  Frame bytes live in host memory allocated
- * on first touch, so a 1 GiB layout costs nothing until used.
+ * so every run is reproducible.  Frame bytes live in one host mapping
+ * reserved at boot and backed page by page on first touch, so a 1 GiB
+ * layout costs nothing until used, also in a 32-bit process.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include "machine.h"
 #include "physmem.h"
 
@@ -22,6 +24,7 @@ struct zone {
 static struct zone zones[2];  /* [0] lowmem, [1] highmem */
 static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t fail_countdown;
+static uint8_t *frames;  /* vl_nr_pages * PAGE_SIZE bytes, MAP_NORESERVE */
 
 static void zone_fill(struct zone *z, uint32_t first, uint32_t count)
 {
@@ -38,6 +41,10 @@ void vl_physmem_init(void)
 	vl_nr_pages = l->lowmem_pages + l->highmem_pages;
 	vl_pfn_offset = l->phys_offset >> PAGE_SHIFT;
 	mem_map = calloc(vl_nr_pages, sizeof(*mem_map));
+	frames = mmap(NULL, (size_t)vl_nr_pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!mem_map || frames == MAP_FAILED)
+		vl_bug(__func__, "no host memory for %u frames", vl_nr_pages);
 	for (uint32_t i = 0; i < vl_nr_pages; i++)
 		mem_map[i].flags = PG_free |
 				   (i >= l->lowmem_pages ? PG_highmem : 0);
@@ -48,8 +55,7 @@ void vl_physmem_init(void)
 
 void vl_physmem_exit(void)
 {
-	for (uint32_t i = 0; i < vl_nr_pages; i++)
-		free(mem_map[i].data);
+	munmap(frames, (size_t)vl_nr_pages * PAGE_SIZE);
 	free(mem_map);
 	free(zones[0].free);
 	free(zones[1].free);
@@ -134,22 +140,9 @@ struct page *vl_virt_to_page(vaddr_t va)
 	return &mem_map[off >> PAGE_SHIFT];
 }
 
-uint8_t *vl_page_data(struct page *page)
+uint8_t *vl_page_data(const struct page *page)
 {
-	uint8_t *data = __atomic_load_n(&page->data, __ATOMIC_ACQUIRE);
-	uint8_t *fresh;
-
-	if (data)
-		return data;
-	/* two CPUs may touch a frame first at once: one allocation wins */
-	fresh = calloc(1, PAGE_SIZE);
-	if (!fresh)
-		return NULL;
-	if (__atomic_compare_exchange_n(&page->data, &data, fresh, false,
-					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return fresh;
-	free(fresh);
-	return data;
+	return frames + (size_t)(page - mem_map) * PAGE_SIZE;
 }
 
 vaddr_t vl_page_kva(const struct page *page)

@@ -43,8 +43,8 @@ vaddr_t lowmem_page_address(const struct page *page);
 /* The page behind a direct-mapped address; NULL if not direct-mapped. */
 struct page *vl_virt_to_page(vaddr_t va);
 
-/* Host bytes of a frame (allocated zeroed on first use); NULL if no memory. */
-uint8_t *vl_page_data(struct page *page);
+/* Host bytes of a frame: zero until first written. */
+uint8_t *vl_page_data(const struct page *page);
 
 /* The simulated kernel address of a struct page, for hash_ptr(). */
 vaddr_t vl_page_kva(const struct page *page);

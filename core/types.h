@@ -37,10 +37,10 @@ typedef unsigned int gfp_t;
 #define __GFP_HIGHMEM 0x02u
 #define GFP_HIGHUSER (GFP_KERNEL | __GFP_HIGHMEM)
 
-/* struct page: one per simulated page frame (mem_map[]). */
+/* struct page: one per simulated page frame (mem_map[]); its bytes are
+ * at vl_page_data(). */
 struct page {
 	uint32_t flags;   /* PG_highmem, PG_free */
-	uint8_t *data;    /* host backing of the frame, allocated on first touch */
 };
 #define PG_highmem 0x1u
 #define PG_free 0x2u

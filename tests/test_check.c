@@ -112,6 +112,33 @@ static void test_free_frame_mapped(void **state)
 	violated("free frame");
 }
 
+/* 2.6.12 keeps the PTE of a count-1 slot until the next wrap: legal. */
+static void test_freed_after_kunmap_is_legal(void **state)
+{
+	(void)state;
+	struct page *p = alloc_page(GFP_HIGHUSER);
+
+	kmap(p);
+	kunmap(p);
+	__free_page(p);
+	assert_null(vl_check_all());
+}
+
+/* Without debug checks kunmap_atomic leaves the PTE: legal too. */
+static void test_freed_after_kunmap_atomic_nodebug(void **state)
+{
+	(void)state;
+	struct page *p = alloc_page(GFP_HIGHUSER);
+
+	vl.debug = false;
+	kunmap_atomic(kmap_atomic(p, KM_USER0), KM_USER0);
+	__free_page(p);
+	assert_null(vl_check_all());
+	vl.debug = true;
+	kmap_atomic(p, KM_USER1);
+	violated("free frame");
+}
+
 #define T(f) BOOTED(f, cfg_two_cpus)
 
 int main(void)
@@ -126,6 +153,8 @@ int main(void)
 		T(test_stale_tlb),
 		T(test_free_frame_mapped),
 		T(test_pool_leak),
+		T(test_freed_after_kunmap_is_legal),
+		T(test_freed_after_kunmap_atomic_nodebug),
 	};
 	return cmocka_run_group_tests_name("check", tests, NULL, NULL);
 }

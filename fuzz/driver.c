@@ -1,0 +1,212 @@
+/*
+ * The fuzz driver: decoder -> model -> core, then the checks.  After each
+ * operation: the core's result must equal the model's, the core's state
+ * must equal the model's where both are plain data (PKMAP counts, fixmap
+ * PTEs, the vmlist, free frames, event counts), and vl_check_all() must
+ * pass.  Data patterns are checked by the decoder's write/expect steps.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "driver.h"
+#include "model.h"
+
+bool fuzz_verbose;
+const char *fuzz_input_name;
+
+static struct vl_decoder dec;
+static struct model model;
+static uint32_t step_no;
+static char why_buf[256];
+
+static _Noreturn void finding(const struct vl_dop *op, const struct vl_dres *got,
+			      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void finding(const struct vl_dop *op, const struct vl_dres *got, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "\nFINDING in %s input%s%s, operation %u: ",
+		fuzz_input_name ? "" : "this", fuzz_input_name ? " " : "",
+		fuzz_input_name ? fuzz_input_name : "", step_no);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (op) {
+		fputs("  at: ", stderr);
+		vl_decode_print(&dec, op, got, stderr);
+	}
+	fputs("  the whole scenario: vmaplab decode TARGET FILE, or make fuzz-repro FILE=...\n",
+	      stderr);
+	abort();
+}
+
+static const char *why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static const char *why(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
+	va_end(ap);
+	return why_buf;
+}
+
+/* The core's answer against the model's. */
+static void compare(const struct vl_dop *op, const struct vl_dres *want, const struct vl_dres *got)
+{
+	if (got->bugged && !want->bugged)
+		finding(op, got, "kernel BUG on a legal operation: %s", dec.bug);
+	if (want->bugged && !got->bugged)
+		finding(op, got, "the kernel must BUG here and did not");
+	if (got->bugged)
+		return;
+	if (got->err != want->err)
+		finding(op, got, "error %d, the model says %d", got->err, want->err);
+	if (got->addr != want->addr)
+		finding(op, got, "address 0x%08x, the model says 0x%08x", got->addr, want->addr);
+	if (got->num != want->num)
+		finding(op, got, "index %u, the model says %u", got->num, want->num);
+	if (got->has_pfn != want->has_pfn || got->pfn != want->pfn)
+		finding(op, got, "frame %s0x%x, the model says %s0x%x", got->has_pfn ? "" : "none ",
+			got->pfn, want->has_pfn ? "" : "none ", want->pfn);
+	if (got->read != want->read)
+		finding(op, got, "read 0x%02x through the mapping, wanted 0x%02x (wrong frame "
+			"or stale TLB entry)", got->read, want->read);
+}
+
+static const char *check_pkmap(void)
+{
+	for (uint32_t nr = 0; nr < LAST_PKMAP; nr++)
+		if (pkmap_count[nr] != model.count[nr])
+			return why("pkmap_count[%u] is %d, the model says %d", nr,
+				   pkmap_count[nr], model.count[nr]);
+	if (last_pkmap_nr != model.last)
+		return why("last_pkmap_nr is %u, the model says %u", last_pkmap_nr, model.last);
+	return NULL;
+}
+
+static const char *check_fixmap(void)
+{
+	for (uint32_t idx = 0; idx < vl.layout->end_of_fixed && idx < VL_DECODE_FIX_MAX; idx++) {
+		pte_t *ptep = vl_pte_lookup(model_fix_addr(&model, idx));
+		uint32_t got = ptep && pte_present(*ptep) ? pte_pfn(*ptep) + 1 : 0;
+
+		if (got != model.fix_pfn[idx])
+			return why("fixed slot %u maps pfn+1 0x%x, the model says 0x%x", idx,
+				   got, model.fix_pfn[idx]);
+	}
+	return NULL;
+}
+
+static const char *check_vmlist(void)
+{
+	uint32_t i = 0;
+
+	for (const struct vm_struct *a = vmlist; a; a = a->next, i++)
+		if (i >= model.nareas || a->addr != model.areas[i].addr ||
+		    a->size != model.areas[i].size)
+			return why("vmlist area %u is 0x%08x+0x%x, the model has %s0x%08x+0x%x", i,
+				   a->addr, a->size, i < model.nareas ? "" : "none: ",
+				   i < model.nareas ? model.areas[i].addr : 0,
+				   i < model.nareas ? model.areas[i].size : 0);
+	return i == model.nareas ? NULL : why("vmlist has %u areas, the model %u", i, model.nareas);
+}
+
+static const char *check_counts(void)
+{
+	struct vl_stats s;
+
+	vl_stats_read(&s);
+	if (s.page_allocs != model.allocs || s.page_frees != model.frees)
+		return why("%llu frames allocated and %llu freed, the model says %llu and %llu",
+			   (unsigned long long)s.page_allocs, (unsigned long long)s.page_frees,
+			   (unsigned long long)model.allocs, (unsigned long long)model.frees);
+	if (s.pt_pages != model.pt_pages - model.boot_tables)
+		return why("%llu page tables allocated, the model says %llu",
+			   (unsigned long long)s.pt_pages,
+			   (unsigned long long)(model.pt_pages - model.boot_tables));
+	if (s.tlb_flush_range != model.range_flushes || s.pkmap_flushes != model.pkmap_flushes)
+		return why("%llu range TLB flushes (%llu PKMAP flushes), the model says %llu (%llu)",
+			   (unsigned long long)s.tlb_flush_range, (unsigned long long)s.pkmap_flushes,
+			   (unsigned long long)model.range_flushes,
+			   (unsigned long long)model.pkmap_flushes);
+	if (vl_pages_in_use() - (uint32_t)model.pt_pages != model_pages_in_use(&model))
+		return why("%u frames in use besides page tables, the model says %u",
+			   vl_pages_in_use() - (uint32_t)model.pt_pages, model_pages_in_use(&model));
+	return NULL;
+}
+
+/*
+ * Every check after an operation; the first violation.  Inside a bulk
+ * opcode (hundreds of kmaps in a row) vl_check_all() waits for the run's
+ * end: it sweeps every highmem page and would make a PKMAP wrap cost
+ * seconds; the model checks still run after each of its operations.
+ */
+static const char *check_state(void)
+{
+	const char *w;
+
+	if ((w = check_pkmap()) || (w = check_fixmap()) || (w = check_vmlist()) ||
+	    (w = check_counts()))
+		return w;
+	return dec.bulk_left ? NULL : vl_check_all();
+}
+
+/* The end of an input: pages a count-1 PKMAP slot kept go after a flush;
+ * then nothing may be left. */
+static void drain(void)
+{
+	uint32_t left[VL_DECODE_MAX_OBJS];
+	uint32_t n = vl_decode_leftover(&dec, left, VL_DECODE_MAX_OBJS);
+	const char *w;
+
+	if (n) {
+		pthread_mutex_lock(&kmap_lock);
+		flush_all_zero_pkmaps();
+		pthread_mutex_unlock(&kmap_lock);
+		model_flush_pkmaps(&model);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		__free_page(dec.obj[left[i]].page);
+		model_free_page(&model, page_to_pfn(dec.obj[left[i]].page));
+	}
+	if ((w = check_state()))
+		finding(NULL, NULL, "after the final drain: %s", w);
+	if (vl_pages_in_use() != model.pt_pages || vl_vmlist_count())
+		finding(NULL, NULL, "after teardown %u frames besides page tables and %u areas "
+			"are left", vl_pages_in_use() - (uint32_t)model.pt_pages, vl_vmlist_count());
+}
+
+int fuzz_run(enum vl_decode_target target, const uint8_t *data, size_t size)
+{
+	struct vl_dop op;
+	struct vl_dres want, got;
+	const char *w;
+
+	if (vl_decode_begin(&dec, target, data, size) ||
+	    model_init(&model, vl.layout, vl.cpus))
+		abort();
+	step_no = 0;
+	if (fuzz_verbose)
+		vl_decode_print_header(&dec, stdout);
+	while (vl_decode_next(&dec, &op)) {
+		step_no++;
+		model_step(&model, &dec, &op, &want);
+		vl_decode_exec(&dec, &op, &got);
+		if (fuzz_verbose)
+			vl_decode_print(&dec, &op, &got, stdout);
+		compare(&op, &want, &got);
+		if (got.bugged)
+			break;  /* a probe BUGged as it must: the machine is gone */
+		if ((w = check_state()))
+			finding(&op, &got, "invariant violated: %s", w);
+	}
+	if (!dec.dead)
+		drain();
+	vl_decode_end(&dec);
+	model_free(&model);
+	return 0;
+}

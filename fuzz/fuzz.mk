@@ -1,0 +1,68 @@
+# Fuzzing: included from the top-level Makefile, which provides ARCH,
+# BUILD, CC, ALL_CFLAGS, CORE_SRC and CORE_HDR.
+#   make fuzz            long campaign on every core (AFL++; ENGINE=libfuzzer)
+#   make fuzz-smoke      every target for a bounded time (part of make test)
+#   make fuzz-corpus     replay the committed corpus through the plain build
+#   make fuzz-repro FILE=...   one input: decoded trace, first violation
+#   make fuzz-cmin [CAMPAIGN=results/fuzz/STAMP]   merge a campaign into corpus/
+#   make fuzz-selftest   deliberate faults in copies of the core, each found?
+# Variables: FUZZ_TARGET (default: all), FUZZ_SECONDS (default: until ^C),
+# ENGINE=afl|libfuzzer, FUZZ_JOBS (default: nproc).
+
+FUZZ_TARGETS := pkmap fixmap vmalloc mixed trace
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_HDR := $(CORE_HDR) fuzz/driver.h fuzz/model.h
+FUZZ_COMMON := $(CORE_SRC) fuzz/driver.c fuzz/model.c
+FUZZ_WARN := -std=c11 -g -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icore -Ifuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+# One build flavour: $(1) name, $(2) compiler (with its environment),
+# $(3) compile flags, $(4) link flags, $(5) extra link objects, $(6) the
+# compiler for the invariant checker: it is not under test, and coverage
+# hooks in its loops over every page would cost half the run time.
+define fuzz_flavour
+$(FUZZ_DIR)/$(1)/obj/%.o: %.c $(FUZZ_HDR)
+	@mkdir -p $$(dir $$@)
+	$(2) $(FUZZ_WARN) $(3) -c $$< -o $$@
+$(FUZZ_DIR)/$(1)/obj/core/check.o: core/check.c $(FUZZ_HDR)
+	@mkdir -p $$(dir $$@)
+	$(6) $(FUZZ_WARN) -c $$< -o $$@
+$(foreach t,$(FUZZ_TARGETS),
+$(FUZZ_DIR)/$(1)/$(t): $(FUZZ_DIR)/$(1)/obj/fuzz/$(t).o $(FUZZ_COMMON:%.c=$(FUZZ_DIR)/$(1)/obj/%.o) $(5)
+	$(2) $(FUZZ_WARN) $(3) $$^ -o $$@ $(4))
+endef
+
+$(eval $(call fuzz_flavour,libfuzzer,clang,$(FUZZ_SAN) -fsanitize=fuzzer-no-link,-fsanitize=fuzzer,,clang $(FUZZ_SAN)))
+$(eval $(call fuzz_flavour,afl,AFL_QUIET=1 afl-clang-fast,,-fsanitize=fuzzer,,clang))
+$(eval $(call fuzz_flavour,cmplog,AFL_QUIET=1 AFL_LLVM_CMPLOG=1 afl-clang-fast,,-fsanitize=fuzzer,,clang))
+$(eval $(call fuzz_flavour,plain,$(CC),,,$(FUZZ_DIR)/plain/obj/fuzz/replay.o,$(CC)))
+
+FUZZ_BINS = $(foreach t,$(FUZZ_TARGETS),$(FUZZ_DIR)/$(1)/$(t))
+# RUN (qemu-arm under ARCH=arm) runs the plain builds; the engines are native only.
+FUZZ_ENV = FUZZ_DIR=$(FUZZ_DIR) VMAPLAB=$(BUILD)/vmaplab RUN="$(RUN)" FUZZ_TARGET="$(FUZZ_TARGET)" \
+	FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_JOBS="$(FUZZ_JOBS)" ENGINE="$(ENGINE)"
+
+.PHONY: fuzz fuzz-build fuzz-smoke fuzz-corpus fuzz-repro fuzz-cmin fuzz-selftest
+
+fuzz-build: $(call FUZZ_BINS,libfuzzer) $(call FUZZ_BINS,afl) $(call FUZZ_BINS,cmplog) \
+	$(call FUZZ_BINS,plain) $(BUILD)/vmaplab
+
+fuzz: fuzz-build
+	@$(FUZZ_ENV) bash scripts/fuzz.sh
+
+fuzz-smoke: $(call FUZZ_BINS,libfuzzer) $(call FUZZ_BINS,plain) $(BUILD)/vmaplab
+	@$(FUZZ_ENV) bash scripts/fuzz_smoke.sh
+
+fuzz-corpus: $(call FUZZ_BINS,plain)
+	@mkdir -p $(OUT)
+	@$(FUZZ_ENV) bash scripts/fuzz_corpus.sh $(OUT)/corpus.txt
+
+fuzz-repro: $(call FUZZ_BINS,plain) $(BUILD)/vmaplab
+	@$(FUZZ_ENV) bash scripts/fuzz_repro.sh "$(FILE)"
+
+fuzz-cmin: fuzz-build
+	@$(FUZZ_ENV) CAMPAIGN="$(CAMPAIGN)" bash scripts/fuzz_cmin.sh
+
+fuzz-selftest: $(call FUZZ_BINS,libfuzzer) $(BUILD)/vmaplab
+	@$(FUZZ_ENV) FUZZ_WARN="$(FUZZ_WARN)" FUZZ_SAN="$(FUZZ_SAN)" CORE_SRC="$(CORE_SRC)" \
+		bash scripts/fuzz_selftest.sh

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# make fuzz-repro FILE=... [FUZZ_TARGET=...]: one input, its decoded trace
+# while it runs, and the first violated invariant.
+set -u
+. "$(dirname "$0")/fuzz_lib.sh"
+file=${1:-}
+[ -n "$file" ] || die "usage: make fuzz-repro FILE=path [FUZZ_TARGET=$ALL_TARGETS]"
+[ -f "$file" ] || die "$file: no such file"
+target=${FUZZ_TARGET:-$(target_of "$file")} || die "$file: say which target: FUZZ_TARGET=..."
+if [ "$target" = trace ]; then
+	echo "--- input (trace text)"; head -c 4000 "$file"; echo
+	exec ${RUN:-} "$FUZZ_DIR/plain/trace" "$file"
+fi
+exec ${RUN:-} "$FUZZ_DIR/plain/$target" -v "$file"
