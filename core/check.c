@@ -34,28 +34,29 @@ static pte_t pte_at(vaddr_t va)
 	return p ? *p : 0;
 }
 
-/* pkmap_count <-> PTE <-> page_address() hash, slot by slot. */
-static const char *check_pkmap_slot(uint32_t nr)
+/* pkmap_count <-> PTE <-> page_address() hash, slot by slot; the slots
+ * come from one walk of the PKMAP page table. */
+static int check_pkmap_slot(vaddr_t va, pte_t pte, void *arg)
 {
-	vaddr_t va = PKMAP_ADDR(nr);
-	pte_t pte = pte_at(va);
+	uint32_t nr = PKMAP_NR(va), *used = arg;
 	int count = pkmap_count[nr];
 	struct page *page;
 
 	if (count < 0)
-		return fail("pkmap slot %u: pkmap_count %d < 0", nr, count);
+		return !!fail("pkmap slot %u: pkmap_count %d < 0", nr, count);
 	if (count == 0)
-		return pte_none(pte) ? NULL
-			: fail("pkmap slot %u: count 0 but PTE 0x%08x set", nr, pte);
+		return pte_none(pte) ? 0
+			: !!fail("pkmap slot %u: count 0 but PTE 0x%08x set", nr, pte);
+	(*used)++;
 	if (!pte_present(pte) || !pfn_valid(pte_pfn(pte)))
-		return fail("pkmap slot %u: count %d but PTE 0x%08x not a page", nr, count, pte);
+		return !!fail("pkmap slot %u: count %d but PTE 0x%08x not a page", nr, count, pte);
 	page = pfn_to_page(pte_pfn(pte));
 	if (!PageHighMem(page))
-		return fail("pkmap slot %u maps lowmem pfn 0x%x", nr, pte_pfn(pte));
+		return !!fail("pkmap slot %u maps lowmem pfn 0x%x", nr, pte_pfn(pte));
 	if (page_address(page) != va)
-		return fail("pkmap slot %u maps pfn 0x%x whose page_address is 0x%08x",
-			    nr, pte_pfn(pte), page_address(page));
-	return NULL;
+		return !!fail("pkmap slot %u maps pfn 0x%x whose page_address is 0x%08x",
+			      nr, pte_pfn(pte), page_address(page));
+	return 0;
 }
 
 /* Each hash entry: in its page's bucket, naming a live PKMAP slot that
@@ -90,13 +91,9 @@ static const char *check_hash(void)
 static const char *check_pkmap(void)
 {
 	uint32_t used = 0;
-	const char *why;
 
-	for (uint32_t nr = 0; nr < LAST_PKMAP; nr++) {
-		if ((why = check_pkmap_slot(nr)))
-			return why;
-		used += pkmap_count[nr] > 0;
-	}
+	if (vl_for_each_pte(PKMAP_ADDR(0), PKMAP_ADDR(LAST_PKMAP), check_pkmap_slot, &used))
+		return verdict;
 	if (last_pkmap_nr >= LAST_PKMAP)
 		return fail("last_pkmap_nr %u >= LAST_PKMAP", last_pkmap_nr);
 	/* one pool entry per mapped slot, no more, no fewer */
@@ -106,26 +103,43 @@ static const char *check_pkmap(void)
 	return check_hash();
 }
 
+/* An area's pages in order: pages[i] if it has them, else all mapped or
+ * none; then the guard page, never mapped. */
+struct area_walk {
+	const struct vm_struct *a;
+	uint32_t owned_seen;   /* pages[] entries whose PTE the walk met */
+};
+
+static int check_area_pte(vaddr_t va, pte_t pte, void *arg)
+{
+	struct area_walk *w = arg;
+	const struct vm_struct *a = w->a;
+	uint32_t i = (va - a->addr) >> PAGE_SHIFT;
+
+	if (va == a->addr + a->size - PAGE_SIZE)
+		return pte_none(pte) ? 0 : !!fail("area 0x%08x: guard page 0x%08x mapped",
+						   a->addr, va);
+	if (a->pages && i < a->nr_pages) {
+		w->owned_seen++;
+		if (!pte_present(pte) || pte_pfn(pte) != page_to_pfn(a->pages[i]))
+			return !!fail("area 0x%08x: page %u PTE 0x%08x is not pfn 0x%x",
+				      a->addr, i, pte, page_to_pfn(a->pages[i]));
+	} else if (pte_present(pte) != pte_present(pte_at(a->addr))) {
+		return !!fail("area 0x%08x: partly mapped at 0x%08x", a->addr, va);
+	}
+	return 0;
+}
+
 static const char *check_area_ptes(const struct vm_struct *a)
 {
-	uint32_t npages = (a->size >> PAGE_SHIFT) - 1;
-	pte_t first = pte_at(a->addr);
+	struct area_walk w = { .a = a };
 
-	if (!pte_none(pte_at(a->addr + a->size - PAGE_SIZE)))
-		return fail("area 0x%08x: guard page 0x%08x mapped", a->addr,
-			    a->addr + a->size - PAGE_SIZE);
-	for (uint32_t i = 0; i < npages; i++) {
-		vaddr_t va = a->addr + (i << PAGE_SHIFT);
-		pte_t pte = pte_at(va);
-
-		if (a->pages && i < a->nr_pages) {
-			if (!pte_present(pte) || pte_pfn(pte) != page_to_pfn(a->pages[i]))
-				return fail("area 0x%08x: page %u PTE 0x%08x is not pfn 0x%x",
-					    a->addr, i, pte, page_to_pfn(a->pages[i]));
-		} else if (pte_present(pte) != pte_present(first)) {
-			return fail("area 0x%08x: partly mapped at 0x%08x", a->addr, va);
-		}
-	}
+	if (vl_for_each_pte(a->addr, a->addr + a->size, check_area_pte, &w))
+		return verdict;
+	/* the walk skips pages without a table: those map nothing */
+	if (a->pages && w.owned_seen != a->nr_pages)
+		return fail("area 0x%08x: %u of its %u pages have no page table",
+			    a->addr, a->nr_pages - w.owned_seen, a->nr_pages);
 	return NULL;
 }
 

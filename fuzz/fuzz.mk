@@ -11,7 +11,7 @@
 
 FUZZ_TARGETS := pkmap fixmap vmalloc mixed trace
 FUZZ_DIR := $(BUILD)/fuzz
-FUZZ_HDR := $(CORE_HDR) fuzz/driver.h fuzz/model.h
+FUZZ_HDR := $(CORE_HDR) fuzz/driver.h fuzz/model.h fuzz/coverage_ignore.txt
 FUZZ_COMMON := $(CORE_SRC) fuzz/driver.c fuzz/model.c
 FUZZ_WARN := -std=c11 -g -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icore -Ifuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -32,9 +32,10 @@ $(FUZZ_DIR)/$(1)/$(t): $(FUZZ_DIR)/$(1)/obj/fuzz/$(t).o $(FUZZ_COMMON:%.c=$(FUZZ
 	$(2) $(FUZZ_WARN) $(3) $$^ -o $$@ $(4))
 endef
 
-$(eval $(call fuzz_flavour,libfuzzer,clang,$(FUZZ_SAN) -fsanitize=fuzzer-no-link,-fsanitize=fuzzer,,clang $(FUZZ_SAN)))
-$(eval $(call fuzz_flavour,afl,AFL_QUIET=1 afl-clang-fast,,-fsanitize=fuzzer,,clang))
-$(eval $(call fuzz_flavour,cmplog,AFL_QUIET=1 AFL_LLVM_CMPLOG=1 afl-clang-fast,,-fsanitize=fuzzer,,clang))
+FUZZ_IGNORE := $(abspath fuzz/coverage_ignore.txt)
+$(eval $(call fuzz_flavour,libfuzzer,clang,$(FUZZ_SAN) -fsanitize=fuzzer-no-link -fsanitize-coverage-ignorelist=$(FUZZ_IGNORE),-fsanitize=fuzzer,,clang $(FUZZ_SAN)))
+$(eval $(call fuzz_flavour,afl,AFL_QUIET=1 AFL_LLVM_DENYLIST=$(FUZZ_IGNORE) afl-clang-fast,,-fsanitize=fuzzer,,clang))
+$(eval $(call fuzz_flavour,cmplog,AFL_QUIET=1 AFL_LLVM_DENYLIST=$(FUZZ_IGNORE) AFL_LLVM_CMPLOG=1 afl-clang-fast,,-fsanitize=fuzzer,,clang))
 $(eval $(call fuzz_flavour,plain,$(CC),,,$(FUZZ_DIR)/plain/obj/fuzz/replay.o,$(CC)))
 
 FUZZ_BINS = $(foreach t,$(FUZZ_TARGETS),$(FUZZ_DIR)/$(1)/$(t))
