@@ -65,27 +65,9 @@ uint32_t virt_to_fix(vaddr_t va)
 	return __virt_to_fix(va);
 }
 
-static int find_fix_name(const struct vl_fixmap_name *names, const char *name)
-{
-	for (; names->name; names++)
-		if (strcmp(names->name, name) == 0)
-			return (int)names->idx;
-	return -1;
-}
-
 int vl_fix_index(const char *name)
 {
-	const struct vl_layout *l = vl.layout;
-	const struct vl_fixmap_name generic[] = {
-		{ "FIX_KMAP_BEGIN", l->fix_kmap_begin },
-		{ "FIX_KMAP_END", FIX_KMAP_END(l) },
-		{ "__end_of_permanent_fixed_addresses", l->end_of_permanent },
-		{ "__end_of_fixed_addresses", l->end_of_fixed },
-		{ NULL, 0 },
-	};
-	int idx = find_fix_name(l->fix_names, name);
-
-	return idx >= 0 ? idx : find_fix_name(generic, name);
+	return vl_layout_fix_index(vl.layout, name);
 }
 
 void __set_fixmap(uint32_t idx, phys_addr_t phys, pgprot_t prot)
