@@ -9,8 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(build-essential clang libcmocka-dev libbenchmark-dev python3-matplotlib
-	python3-scipy python3-numpy valgrind linux-perf qemu-user
+PACKAGES=(build-essential clang libclang-rt-14-dev llvm-14 libcmocka-dev libbenchmark-dev python3-matplotlib
+	python3-scipy python3-numpy linux-perf qemu-user
 	gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf afl++)
 ARM_PACKAGES=(libcmocka-dev:armhf libbenchmark-dev:armhf)
 FLAME_GRAPH=d3-flame-graph@4.1.3
