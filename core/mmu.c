@@ -196,11 +196,12 @@ int vl_for_each_pte(vaddr_t start, vaddr_t end,
 	while (va < end) {
 		uint32_t e = swapper_pg_dir[pgd_index((vaddr_t)va)];
 		uint64_t next = ((va >> vl.layout->pmd_shift) + 1) << vl.layout->pmd_shift;
+		const pte_t *table = e ? table_of(e) : NULL;
 
 		if (next > end)
 			next = end;
-		for (; e && va < next; va += PAGE_SIZE) {
-			int r = fn((vaddr_t)va, table_of(e)[pte_index((vaddr_t)va)], arg);
+		for (; table && va < next; va += PAGE_SIZE) {
+			int r = fn((vaddr_t)va, table[pte_index((vaddr_t)va)], arg);
 
 			if (r)
 				return r;
