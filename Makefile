@@ -115,8 +115,9 @@ test: deps
 
 help:
 	@echo "make bench      run every benchmark suite, write results/<stamp>/ (see README)"
-	@echo "make test       everything CI gates on: clang build, unit tests, golden traces,"
-	@echo "                the same under ASan+UBSan, a quick bench run checked"
+	@echo "make test       everything CI gates on: clang build; unit tests, golden traces,"
+	@echo "                fuzz corpus replay and a quick bench run on x86-64 and on ARM32"
+	@echo "                (outputs compared byte for byte); ASan+UBSan runs; fuzz smoke"
 	@echo "make unit | traces | unit-san | traces-san | bench-check   the parts of make test"
 	@echo "make ARCH=arm <target>   the same for ARM32: cross-built, run under qemu-arm"
 	@echo "make fuzz       long campaigns, every target on every core (AFL++, or ENGINE=libfuzzer)"
