@@ -28,12 +28,17 @@ missing() {
 }
 
 apt_install() {
+	local try
 	[ "$(id -u)" -eq 0 ] || die "missing packages ($*); run as root to install them"
 	echo "deps.sh: installing $*"
 	export DEBIAN_FRONTEND=noninteractive
-	# a mirror caught mid-sync fails one index; the others still serve
-	apt-get update -qq || echo "deps.sh: apt-get update reported errors; installing anyway" >&2
-	apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+	# a mirror caught mid-sync fails an index for a while: retry, then give up
+	for try in 1 2 3; do
+		apt-get update -qq || echo "deps.sh: apt-get update reported errors" >&2
+		apt-get install -y -qq --no-install-recommends "$@" >/dev/null && return
+		[ $try -eq 3 ] || { echo "deps.sh: install failed, retrying in 20 s" >&2; sleep 20; }
+	done
+	die "could not install $*"
 }
 
 want_armhf() {
