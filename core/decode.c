@@ -12,9 +12,7 @@
 #include "decode.h"
 #include "fixmap.h"
 #include "highmem.h"
-#include "mmu.h"
 #include "physmem.h"
-#include "vmalloc.h"
 
 /* Opcodes; each target uses a subset. */
 enum dcode {
@@ -631,80 +629,25 @@ static void set_slot(struct vl_decoder *d, uint32_t *slot, uint32_t oi_plus1)
 		d->obj[oi_plus1 - 1].pins++;
 }
 
-static void run_vmap(struct vl_decoder *d, const struct vl_dop *op, struct vl_dres *res)
-{
-	struct page *pages[VL_DECODE_MAX_VMAP];
-
-	for (uint32_t i = 0; i < op->nlist; i++)
-		pages[i] = d->obj[op->list[i]].page;
-	errno = 0;
-	res->addr = vmap(pages, op->nlist, VM_MAP, PAGE_KERNEL);
-}
-
-static void run_access(struct vl_decoder *d, const struct vl_dop *op, struct vl_dres *res)
-{
-	vaddr_t va = d->obj[op->obj].addr + op->num;
-	uint8_t v = (uint8_t)op->byte;
-
-	if (op->kind == OP_WRITE)
-		res->err = -vl_write(va, &v, 1);
-	else
-		res->err = -vl_read(va, &res->read, 1);
-}
-
-static void run_area(const struct vl_dop *op, struct vl_dres *res)
-{
-	struct vm_struct *a;
-
-	errno = 0;
-	if (op->kind == OP_VMALLOC) {
-		res->addr = vmalloc(op->num);
-		return;
-	}
-	a = get_vm_area(op->num, op->flag ? VM_IOREMAP : VM_ALLOC);
-	res->addr = a ? a->addr : 0;
-}
-
+/* The decoded operation through the trace executor's single step. */
 static void run_op(struct vl_decoder *d, const struct vl_dop *op, struct vl_dres *res)
 {
 	struct vl_dobj *o = &d->obj[op->obj];
-	struct page *page;
+	const struct vl_trace_op top = {
+		.kind = op->kind, .num = op->num, .byte = op->byte, .cpu = op->cpu,
+		.cpu_given = true, .km = op->km, .flag = op->flag, .nlist = op->nlist,
+	};
+	struct page *pages[VL_DECODE_MAX_VMAP];
+	struct vl_trace_res r;
 
-	vl_set_cpu(op->cpu);
-	switch (op->kind) {
-	case OP_PAGE:
-		o->page = alloc_page(op->flag ? GFP_HIGHUSER : GFP_KERNEL);
-		res->has_pfn = o->page != NULL;
-		res->pfn = o->page ? page_to_pfn(o->page) : 0;
-		res->err = o->page ? 0 : ENOMEM;
-		return;
-	case OP_FREE_PAGE: __free_page(o->page); return;
-	case OP_KMAP: errno = 0; res->addr = kmap(o->page); break;
-	case OP_KUNMAP: kunmap(o->page); return;
-	case OP_KMAP_ATOMIC: res->addr = kmap_atomic(o->page, op->km); return;
-	case OP_KMAP_ATOMIC_PFN:
-		res->addr = kmap_atomic_pfn(page_to_pfn(o->page), op->km);
-		return;
-	case OP_KUNMAP_ATOMIC: kunmap_atomic(o->addr, op->km); return;
-	case OP_KMAP_ATOMIC_TO_PAGE:
-		page = kmap_atomic_to_page(op->num);
-		res->has_pfn = page != NULL;
-		res->pfn = page ? page_to_pfn(page) : 0;
-		return;
-	case OP_FIX_TO_VIRT: res->addr = fix_to_virt(op->num); return;
-	case OP_VIRT_TO_FIX: res->num = virt_to_fix(op->num); return;
-	case OP_SET_FIXMAP: set_fixmap(op->num, page_to_phys(o->page)); return;
-	case OP_CLEAR_FIXMAP: clear_fixmap(op->num); return;
-	case OP_VMALLOC: case OP_GET_VM_AREA: run_area(op, res); break;
-	case OP_VFREE: res->err = -vfree(o->addr); return;
-	case OP_VUNMAP: res->err = -vunmap(o->addr); return;
-	case OP_VMAP: run_vmap(d, op, res); break;
-	case OP_WRITE: case OP_EXPECT: run_access(d, op, res); return;
-	case OP_FAIL_ALLOC: vl_fail_nth_alloc(op->num); return;
-	default: return;
-	}
-	if (!res->addr)
-		res->err = errno;
+	for (uint32_t i = 0; i < op->nlist; i++)
+		pages[i] = d->obj[op->list[i]].page;
+	vl_trace_apply(&top, o->page, o->addr, pages, &r);
+	if (op->kind == OP_PAGE)
+		o->page = r.page;
+	*res = (struct vl_dres){ .addr = r.addr, .num = r.num, .err = r.err,
+				 .read = r.read, .has_pfn = r.page != NULL,
+				 .pfn = r.page ? page_to_pfn(r.page) : 0 };
 }
 
 /* Queue the pattern writes/checks of a new area's pages, in page order. */
@@ -901,8 +844,7 @@ static void result_text(const struct vl_decoder *d, const struct vl_dop *op,
 	if (res->bugged)
 		snprintf(s, n, "BUG: %s", d->bug);
 	else if (res->err)
-		snprintf(s, n, "err %s", res->err == ENOMEM ? "ENOMEM" : res->err == EDEADLK
-			 ? "EDEADLK" : res->err == EFAULT ? "EFAULT" : "EINVAL");
+		snprintf(s, n, "err %s", vl_trace_errno_name(res->err));
 	else if (op->kind == OP_EXPECT && res->read != op->byte)
 		snprintf(s, n, "read 0x%02x, wanted 0x%02x", res->read, op->byte);
 	else if (op->kind == OP_PAGE || op->kind == OP_KMAP_ATOMIC_TO_PAGE)

@@ -49,6 +49,28 @@ int vl_trace_parse(const char *file, const char *text, size_t len,
 		   struct vl_trace *t, char *err, size_t errlen);
 void vl_trace_free(struct vl_trace *t);
 
+/* What one operation returned. */
+struct vl_trace_res {
+	vaddr_t addr;        /* an address result, 0 if none */
+	uint32_t num;        /* virt_to_fix: the index */
+	struct page *page;   /* page, kmap_atomic_to_page: the frame, or NULL */
+	uint8_t read;        /* expect: the byte read */
+	int err;             /* 0 or the errno of a failure */
+};
+
+/* The name a result line gives an errno: ENOMEM, EDEADLK, EFAULT or EINVAL. */
+const char *vl_trace_errno_name(int err);
+
+/*
+ * vl_trace_apply - make the one allocator call @op stands for, on CPU
+ * op->cpu, with @page and @addr the page and address its name is bound to
+ * and @pages the frames of a vmap.  Touches no binding: the caller records
+ * what it needs from @res.  check, stats and purge make no call.  BUGs as
+ * the call it makes.  Shared by the trace executor and the fuzz decoder.
+ */
+void vl_trace_apply(const struct vl_trace_op *op, struct page *page, vaddr_t addr,
+		    struct page **pages, struct vl_trace_res *res);
+
 /*
  * vl_trace_exec - boot the trace's machine and run every operation,
  * printing "LINE: RESULT" to @out.  With @check_each, vl_check_all() runs

@@ -48,26 +48,30 @@ static void put(struct run *r, const char *s)
 	fprintf(r->out, "%u: %s\n", r->op->line, s);
 }
 
+const char *vl_trace_errno_name(int err)
+{
+	return err == ENOMEM ? "ENOMEM" : err == EDEADLK ? "EDEADLK" :
+	       err == EFAULT ? "EFAULT" : "EINVAL";
+}
+
 static void put_err(struct run *r, int err)
 {
-	fprintf(r->out, "%u: err %s\n", r->op->line,
-		err == ENOMEM ? "ENOMEM" : err == EDEADLK ? "EDEADLK" :
-		err == EFAULT ? "EFAULT" : "EINVAL");
+	fprintf(r->out, "%u: err %s\n", r->op->line, vl_trace_errno_name(err));
 }
 
-/* An allocator result: an address, or 0 with errno. */
-static void put_result(struct run *r, vaddr_t va)
+/* An address, or the failure that came instead. */
+static void put_result(struct run *r, const struct vl_trace_res *res)
 {
-	if (va)
-		put_addr(r, va);
+	if (res->err)
+		put_err(r, res->err);
 	else
-		put_err(r, errno);
+		put_addr(r, res->addr);
 }
 
-static void put_ret(struct run *r, int ret)
+static void put_ok(struct run *r, int err)
 {
-	if (ret)
-		put_err(r, -ret);
+	if (err)
+		put_err(r, err);
 	else
 		put(r, "ok");
 }
@@ -77,117 +81,109 @@ static struct binding *bnd(struct run *r)
 	return &r->b[r->op->name];
 }
 
-static void do_page(struct run *r)
+void vl_trace_apply(const struct vl_trace_op *op, struct page *page, vaddr_t addr,
+		    struct page **pages, struct vl_trace_res *res)
 {
-	struct binding *b = bnd(r);
+	struct vm_struct *area;
+	uint8_t byte = (uint8_t)op->byte;
 
-	b->page = alloc_page(r->op->flag ? GFP_HIGHUSER : GFP_KERNEL);
-	b->addr = b->page ? lowmem_page_address(b->page) : 0;
-	b->cpu = 0;
-	if (b->page)
-		put(r, "ok");
-	else
-		put_err(r, ENOMEM);
-}
-
-static void do_kmap(struct run *r)
-{
-	struct binding *b = bnd(r);
-	vaddr_t va;
-
+	*res = (struct vl_trace_res){ 0 };
+	vl_set_cpu(op->cpu);
 	errno = 0;
-	va = kmap(b->page);
-	if (va) {
-		b->addr = va;
-		b->cpu = r->op->cpu;
+	switch (op->kind) {
+	case OP_PAGE:
+		res->page = alloc_page(op->flag ? GFP_HIGHUSER : GFP_KERNEL);
+		res->err = res->page ? 0 : ENOMEM;
+		return;
+	case OP_FREE_PAGE: __free_page(page); return;
+	case OP_KMAP: res->addr = kmap(page); break;
+	case OP_KUNMAP: kunmap(page); return;
+	case OP_KMAP_ATOMIC: res->addr = kmap_atomic(page, op->km); return;
+	case OP_KMAP_ATOMIC_PFN: res->addr = kmap_atomic_pfn(page_to_pfn(page), op->km); return;
+	case OP_KUNMAP_ATOMIC: kunmap_atomic(addr, op->km); return;
+	case OP_KMAP_ATOMIC_TO_PAGE: res->page = kmap_atomic_to_page(op->num); return;
+	case OP_FIX_TO_VIRT: res->addr = fix_to_virt(op->num); return;
+	case OP_VIRT_TO_FIX: res->num = virt_to_fix(op->num); return;
+	case OP_SET_FIXMAP: set_fixmap(op->num, page_to_phys(page)); return;
+	case OP_CLEAR_FIXMAP: clear_fixmap(op->num); return;
+	case OP_VMALLOC: res->addr = vmalloc(op->num); break;
+	case OP_GET_VM_AREA:
+		area = get_vm_area(op->num, op->flag ? VM_IOREMAP : VM_ALLOC);
+		res->addr = area ? area->addr : 0;
+		break;
+	case OP_VFREE: res->err = -vfree(addr); return;
+	case OP_VMAP: res->addr = vmap(pages, op->nlist, VM_MAP, PAGE_KERNEL); break;
+	case OP_VUNMAP: res->err = -vunmap(addr); return;
+	case OP_WRITE: res->err = -vl_write(addr + op->num, &byte, 1); return;
+	case OP_EXPECT: res->err = -vl_read(addr + op->num, &res->read, 1); return;
+	case OP_FAIL_ALLOC: vl_fail_nth_alloc(op->num); return;
+	case OP_PURGE: case OP_CHECK: case OP_STATS: return;
 	}
-	put_result(r, va);
+	if (!res->addr)
+		res->err = errno;
 }
 
-static void do_kmap_atomic(struct run *r, bool by_pfn)
+static void report_page(struct run *r, const struct vl_trace_res *res)
 {
-	struct binding *b = bnd(r);
-	vaddr_t va = by_pfn ? kmap_atomic_pfn(page_to_pfn(b->page), r->op->km)
-			    : kmap_atomic(b->page, r->op->km);
-
-	b->addr = va;
-	b->cpu = r->op->cpu;
-	put_addr(r, va);
-}
-
-static void do_kmap_atomic_to_page(struct run *r)
-{
-	struct page *page = kmap_atomic_to_page(r->op->num);
-
-	for (uint32_t i = 0; page && i < r->t->nnames; i++)
-		if (r->t->name_kind[i] == NAME_PAGE && r->b[i].page == page) {
+	for (uint32_t i = 0; res->page && i < r->t->nnames; i++)
+		if (r->t->name_kind[i] == NAME_PAGE && r->b[i].page == res->page) {
 			fprintf(r->out, "%u: %s\n", r->op->line, r->t->names[i]);
 			return;
 		}
-	if (page)
-		fprintf(r->out, "%u: pfn 0x%x\n", r->op->line, page_to_pfn(page));
+	if (res->page)
+		fprintf(r->out, "%u: pfn 0x%x\n", r->op->line, page_to_pfn(res->page));
 	else
 		put(r, "none");
 }
 
-static void do_area(struct run *r)
+/* A byte read back: ok, or a failure that stops the trace. */
+static int report_expect(struct run *r, const struct vl_trace_res *res)
 {
-	struct binding *b = bnd(r);
-	struct vm_struct *a;
-
-	errno = 0;
-	if (r->op->kind == OP_VMALLOC) {
-		b->addr = vmalloc(r->op->num);
-	} else {
-		a = get_vm_area(r->op->num, r->op->flag ? VM_IOREMAP : VM_ALLOC);
-		b->addr = a ? a->addr : 0;
-	}
-	put_result(r, b->addr);
-}
-
-static void do_vmap(struct run *r)
-{
-	const struct vl_trace_op *op = r->op;
-	struct page **pages = calloc(op->nlist, sizeof(*pages));
-
-	errno = ENOMEM;
-	for (uint32_t i = 0; pages && i < op->nlist; i++)
-		pages[i] = r->b[op->list[i]].page;
-	bnd(r)->addr = pages ? vmap(pages, op->nlist, VM_MAP, PAGE_KERNEL) : 0;
-	free(pages);
-	put_result(r, bnd(r)->addr);
-}
-
-/* write/expect go through the name's mapping on the op's CPU (or the
- * CPU that made the mapping), so stale TLB entries show. */
-static int do_access(struct run *r)
-{
-	struct binding *b = bnd(r);
-	uint8_t v = (uint8_t)r->op->byte, got;
-	int ret;
-
-	if (!r->op->cpu_given)
-		vl_set_cpu(b->cpu);
-	if (!b->addr) {
-		put_err(r, EFAULT);
+	if (res->err) {
+		put_err(r, res->err);
 		return 0;
 	}
-	if (r->op->kind == OP_WRITE) {
-		put_ret(r, vl_write(b->addr + r->op->num, &v, 1));
-		return 0;
-	}
-	ret = vl_read(b->addr + r->op->num, &got, 1);
-	if (ret) {
-		put_err(r, -ret);
-		return 0;
-	}
-	if (got == v) {
+	if (res->read == r->op->byte) {
 		put(r, "ok");
 		return 0;
 	}
 	fprintf(r->out, "%u: fail expect: read 0x%02x at 0x%08x, wanted 0x%02x\n",
-		r->op->line, got, b->addr + r->op->num, v);
+		r->op->line, res->read, bnd(r)->addr + r->op->num, r->op->byte);
 	return 3;
+}
+
+/* Record what @res means for the op's name and print it; 3 stops. */
+static int report(struct run *r, const struct vl_trace_res *res)
+{
+	const struct vl_trace_op *op = r->op;
+	struct binding *b = bnd(r);
+
+	switch (op->kind) {
+	case OP_PAGE:
+		*b = (struct binding){ .page = res->page,
+				       .addr = res->page ? lowmem_page_address(res->page) : 0 };
+		put_ok(r, res->err);
+		break;
+	case OP_FREE_PAGE: b->page = NULL; put(r, "ok"); break;
+	case OP_KMAP: case OP_KMAP_ATOMIC: case OP_KMAP_ATOMIC_PFN:
+		if (res->addr) {
+			b->addr = res->addr;
+			b->cpu = op->cpu;
+		}
+		put_result(r, res);
+		break;
+	case OP_KMAP_ATOMIC_TO_PAGE: report_page(r, res); break;
+	case OP_FIX_TO_VIRT: put_addr(r, res->addr); break;
+	case OP_VIRT_TO_FIX: fprintf(r->out, "%u: %u\n", op->line, res->num); break;
+	case OP_VMALLOC: case OP_GET_VM_AREA: case OP_VMAP:
+		b->addr = res->addr;
+		put_result(r, res);
+		break;
+	case OP_VFREE: case OP_VUNMAP: b->addr = 0; put_ok(r, res->err); break;
+	case OP_EXPECT: return report_expect(r, res);
+	default: put_ok(r, res->err); break;
+	}
+	return 0;
 }
 
 static void do_stats(struct run *r)
@@ -220,25 +216,11 @@ static int do_check(struct run *r, bool quiet)
 	return 0;
 }
 
-static void do_fixmap(struct run *r)
+/* write/expect go through the name's mapping on the CPU that made it
+ * unless cpu= says otherwise, so stale TLB entries show. */
+static bool is_access(const struct vl_trace_op *op)
 {
-	const struct vl_trace_op *op = r->op;
-
-	switch (op->kind) {
-	case OP_FIX_TO_VIRT:
-		put_addr(r, fix_to_virt(op->num));
-		return;
-	case OP_VIRT_TO_FIX:
-		fprintf(r->out, "%u: %u\n", op->line, virt_to_fix(op->num));
-		return;
-	case OP_SET_FIXMAP:
-		set_fixmap(op->num, page_to_phys(bnd(r)->page));
-		break;
-	default:
-		clear_fixmap(op->num);
-		break;
-	}
-	put(r, "ok");
+	return op->kind == OP_WRITE || op->kind == OP_EXPECT;
 }
 
 /* Runs one operation; returns 3 when the trace must stop. */
@@ -246,30 +228,34 @@ static int step(struct run *r)
 {
 	const struct vl_trace_op *op = r->op;
 	struct binding *b = bnd(r);
+	struct vl_trace_op eff = *op;
+	struct vl_trace_res res;
+	struct page **pages = NULL;
 
-	vl_set_cpu(op->cpu);
-	switch (op->kind) {
-	case OP_PAGE: do_page(r); break;
-	case OP_FREE_PAGE: __free_page(b->page); b->page = NULL; put(r, "ok"); break;
-	case OP_KMAP: do_kmap(r); break;
-	case OP_KUNMAP: kunmap(b->page); put(r, "ok"); break;
-	case OP_KMAP_ATOMIC: do_kmap_atomic(r, false); break;
-	case OP_KMAP_ATOMIC_PFN: do_kmap_atomic(r, true); break;
-	case OP_KUNMAP_ATOMIC: kunmap_atomic(b->addr, op->km); put(r, "ok"); break;
-	case OP_KMAP_ATOMIC_TO_PAGE: do_kmap_atomic_to_page(r); break;
-	case OP_FIX_TO_VIRT: case OP_VIRT_TO_FIX: case OP_SET_FIXMAP:
-	case OP_CLEAR_FIXMAP: do_fixmap(r); break;
-	case OP_VMALLOC: case OP_GET_VM_AREA: do_area(r); break;
-	case OP_VFREE: put_ret(r, vfree(b->addr)); b->addr = 0; break;
-	case OP_VMAP: do_vmap(r); break;
-	case OP_VUNMAP: put_ret(r, vunmap(b->addr)); b->addr = 0; break;
-	case OP_WRITE: case OP_EXPECT: return do_access(r);
-	case OP_PURGE: put(r, "ok"); break;
-	case OP_CHECK: return do_check(r, false);
-	case OP_STATS: do_stats(r); break;
-	case OP_FAIL_ALLOC: vl_fail_nth_alloc(op->num); put(r, "ok"); break;
+	if (op->kind == OP_CHECK)
+		return do_check(r, false);
+	if (op->kind == OP_STATS) {
+		do_stats(r);
+		return 0;
 	}
-	return 0;
+	if (is_access(op) && !b->addr) {
+		put_err(r, EFAULT);
+		return 0;
+	}
+	if (is_access(op) && !op->cpu_given)
+		eff.cpu = b->cpu;
+	if (op->kind == OP_VMAP) {
+		pages = calloc(op->nlist, sizeof(*pages));
+		if (!pages) {
+			put_err(r, ENOMEM);
+			return 0;
+		}
+		for (uint32_t i = 0; i < op->nlist; i++)
+			pages[i] = r->b[op->list[i]].page;
+	}
+	vl_trace_apply(&eff, b->page, b->addr, pages, &res);
+	free(pages);
+	return report(r, &res);
 }
 
 /* A NULL page (its allocation failed) cannot be mapped or freed. */
