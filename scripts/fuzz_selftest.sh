@@ -4,7 +4,7 @@
 # it and run the smoke campaign until the first finding.  Every fault must
 # be found within FUZZ_SECONDS (default 60); prints the seconds each took.
 # SEEDS=none fuzzes from a single zero byte instead of corpus/.
-# Needs from fuzz/fuzz.mk: FUZZ_WARN, FUZZ_SAN, CORE_SRC.
+# Needs from fuzz/fuzz.mk: FUZZ_WARN, FUZZ_SAN, FUZZ_IGNORE, CORE_SRC.
 set -u
 . "$(dirname "$0")/fuzz_lib.sh"
 limit=${FUZZ_SECONDS:-60}
@@ -20,11 +20,9 @@ build_faulty() {
 	done
 	for src in $CORE_SRC fuzz/driver.c fuzz/model.c; do
 		obj=$dir/obj/$(basename "$src" .c).o
-		case $src in
-		core/check.c) echo "clang $FUZZ_WARN -I$dir/core $FUZZ_SAN -c $dir/$src -o $obj" ;;
-		core/*) echo "clang $FUZZ_WARN -I$dir/core $FUZZ_SAN -fsanitize=fuzzer-no-link -c $dir/$src -o $obj" ;;
-		*) echo "clang $FUZZ_WARN -I$dir/core $FUZZ_SAN -fsanitize=fuzzer-no-link -c $src -o $obj" ;;
-		esac
+		case $src in core/*) src=$dir/$src ;; esac
+		echo "clang $FUZZ_WARN -I$dir/core $FUZZ_SAN -fsanitize=fuzzer-no-link" \
+			"-fsanitize-coverage-ignorelist=$FUZZ_IGNORE -c $src -o $obj"
 	done | xargs -P "$JOBS" -I{} sh -c '{}' || return 1
 	for t in $targets; do
 		clang $FUZZ_WARN -I"$dir/core" $FUZZ_SAN -fsanitize=fuzzer fuzz/"$t".c "${objs[@]}" \
