@@ -14,8 +14,8 @@
 
 struct vl_machine vl;
 
-static struct vl_stats stats[VL_MAX_CPUS];
-static _Thread_local uint32_t this_cpu;
+struct vl_stats vl_percpu_stats[VL_MAX_CPUS];
+_Thread_local uint32_t vl_this_cpu;
 static atomic_uint threads_alive;
 static bool booted;
 
@@ -60,7 +60,7 @@ int vl_boot(const struct vl_config *cfg)
 		vl_shutdown();
 	vl = (struct vl_machine){ .layout = l, .cpus = cpus, .debug = cfg->debug,
 				  .vmalloc = VL_VMLIST };
-	this_cpu = 0;
+	vl_this_cpu = 0;
 	atomic_store(&threads_alive, 1);
 	vl_physmem_init();
 	vl_mmu_init();
@@ -92,7 +92,7 @@ void vl_stats_read(struct vl_stats *out)
 
 	memset(out, 0, sizeof(*out));
 	for (uint32_t cpu = 0; cpu < VL_MAX_CPUS; cpu++) {
-		src = (const uint64_t *)&stats[cpu];
+		src = (const uint64_t *)&vl_percpu_stats[cpu];
 		for (size_t i = 0; i < n; i++)
 			dst[i] += src[i];
 	}
@@ -100,24 +100,14 @@ void vl_stats_read(struct vl_stats *out)
 
 void vl_stats_reset(void)
 {
-	memset(stats, 0, sizeof(stats));
-}
-
-struct vl_stats *vl_this_stats(void)
-{
-	return &stats[this_cpu];
-}
-
-uint32_t smp_processor_id(void)
-{
-	return this_cpu;
+	memset(vl_percpu_stats, 0, sizeof(vl_percpu_stats));
 }
 
 int vl_set_cpu(uint32_t cpu)
 {
 	if (cpu >= vl.cpus)
 		return -EINVAL;
-	this_cpu = cpu;
+	vl_this_cpu = cpu;
 	return 0;
 }
 

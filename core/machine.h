@@ -54,11 +54,27 @@ struct vl_stats {
 };
 void vl_stats_read(struct vl_stats *out);
 void vl_stats_reset(void);
+
+#ifdef __cplusplus
+#define VL_THREAD_LOCAL thread_local   /* the C++ bench includes this header */
+#else
+#define VL_THREAD_LOCAL _Thread_local
+#endif
+/* Inline below: the allocators bump counters on every benchmarked path. */
+extern struct vl_stats vl_percpu_stats[VL_MAX_CPUS];
+extern VL_THREAD_LOCAL uint32_t vl_this_cpu;
+
 /* The calling thread's CPU's counters (for the allocators to bump). */
-struct vl_stats *vl_this_stats(void);
+static inline struct vl_stats *vl_this_stats(void)
+{
+	return &vl_percpu_stats[vl_this_cpu];
+}
 
 /* smp_processor_id(): the simulated CPU the calling thread drives. */
-uint32_t smp_processor_id(void);
+static inline uint32_t smp_processor_id(void)
+{
+	return vl_this_cpu;
+}
 /*
  * vl_set_cpu - make the calling thread drive CPU @cpu (0..vl.cpus-1).
  * Returns 0 or -EINVAL.  One thread per CPU at a time.
