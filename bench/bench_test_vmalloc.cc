@@ -69,9 +69,7 @@ struct LongBusyList : Machine {
 	explicit LongBusyList(const Param &p)
 	{
 		batch = 8;
-		for (uint32_t i = 0; i < p.busy && !error; i++)
-			if (!vmalloc(PAGE_SIZE))
-				fail("cannot build the busy list");
+		hold_one_page_areas(p.busy, "cannot build the busy list");
 	}
 	void op(uint32_t)
 	{

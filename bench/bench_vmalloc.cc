@@ -15,9 +15,7 @@ struct LiveAreas : Machine {
 	explicit LiveAreas(const Param &p)
 	{
 		batch = 16;
-		for (uint32_t i = 0; i < p.live && !error; i++)
-			if (!vmalloc(PAGE_SIZE))
-				fail("cannot place the live areas");
+		hold_one_page_areas(p.live, "cannot place the live areas");
 	}
 	void op(uint32_t)
 	{

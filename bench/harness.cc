@@ -52,6 +52,13 @@ Machine::~Machine()
 	vl_shutdown();
 }
 
+void Machine::hold_one_page_areas(uint32_t n, const char *why)
+{
+	for (uint32_t i = 0; i < n && !error; i++)
+		if (!vmalloc(PAGE_SIZE))
+			fail(why);
+}
+
 void OpCounts::add(const vl_stats &b, const vl_stats &a, uint32_t n)
 {
 	sum.pte_writes += a.pte_writes - b.pte_writes;

@@ -71,6 +71,8 @@ public:
 	void restore() {}
 	void annotate(benchmark::State &) {}
 	void fail(const char *why) { if (!error) error = why; }  // first wins
+	// @n one-page vmalloc areas packed from VMALLOC_START, held to the end.
+	void hold_one_page_areas(uint32_t n, const char *why);
 };
 
 // Event counts of the timed operations, summed over batches.
