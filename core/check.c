@@ -6,11 +6,14 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "check.h"
 #include "fixmap.h"
 #include "highmem.h"
 #include "mmu.h"
 #include "physmem.h"
+#include "track.h"
 #include "vmalloc.h"
 
 static char verdict[256];
@@ -237,9 +240,279 @@ const char *vl_check_all(void)
 
 	if ((why = check_pkmap()) || (why = check_vmlist()))
 		return why;
-	if (vl_for_each_pte(l->vmalloc_start, l->vmalloc_end, stray_pte, &cursor) ||
-	    vl_for_each_pte(0, 0xFFFFFFFFu, pte_to_free_frame, NULL) ||
+	if (vl_for_each_set_pte(l->vmalloc_start, l->vmalloc_end, stray_pte, &cursor) ||
+	    vl_for_each_set_pte(0, 0xFFFFFFFFu, pte_to_free_frame, NULL) ||
 	    vl_for_each_tlb(stale_tlb, NULL))
 		return verdict;
 	return NULL;
+}
+
+/*
+ * Incremental checking.  Between two calls, an operation can break an
+ * invariant only where it changed something: a PTE it wrote (logged by
+ * set_pte/pte_clear), a frame it freed (logged by __free_page), a
+ * pkmap_count entry, the vmlist.  vl_check_step() looks exactly there,
+ * against shadows of the state it last saw whole.
+ */
+static struct {
+	int count[LAST_PKMAP_MAX];    /* pkmap_count at the last check */
+	uint32_t used;                /* slots with a count above 0 */
+	uint32_t *refs;               /* per mem_map index: PTEs mapping it */
+	uint32_t nr_refs;
+	struct area_shadow {
+		const struct vm_struct *a;
+		vaddr_t addr;
+		uint32_t size, nr_pages;
+	} *areas;
+	uint32_t nr_areas, cap_areas;
+} sh;
+
+static bool maps_frame(pte_t pte)
+{
+	return pte_present(pte) && pfn_valid(pte_pfn(pte));
+}
+
+static uint32_t frame_of(pte_t pte)
+{
+	return (uint32_t)(pfn_to_page(pte_pfn(pte)) - mem_map);
+}
+
+static int count_ref(vaddr_t va, pte_t pte, void *arg)
+{
+	(void)va;
+	(void)arg;
+	if (maps_frame(pte))
+		sh.refs[frame_of(pte)]++;
+	return 0;
+}
+
+static bool shadow_areas(void)
+{
+	uint32_t n = 0;
+
+	for (const struct vm_struct *a = vmlist; a; a = a->next, n++) {
+		if (n == sh.cap_areas) {
+			uint32_t cap = sh.cap_areas ? 2 * sh.cap_areas : 64;
+			struct area_shadow *p = realloc(sh.areas, cap * sizeof(*p));
+
+			if (!p)
+				return false;
+			sh.areas = p;
+			sh.cap_areas = cap;
+		}
+		sh.areas[n] = (struct area_shadow){ a, a->addr, a->size, a->nr_pages };
+	}
+	sh.nr_areas = n;
+	return true;
+}
+
+/* Shadows from the whole machine, after a full check. */
+static const char *resync(void)
+{
+	if (sh.nr_refs != vl_nr_pages) {
+		free(sh.refs);
+		sh.refs = malloc(vl_nr_pages * sizeof(*sh.refs));
+		sh.nr_refs = sh.refs ? vl_nr_pages : 0;
+	}
+	if (!sh.refs || !shadow_areas())
+		return fail("no host memory for the incremental checker's shadows");
+	memset(sh.refs, 0, vl_nr_pages * sizeof(*sh.refs));
+	vl_for_each_set_pte(0, 0xFFFFFFFFu, count_ref, NULL);
+	memcpy(sh.count, pkmap_count, sizeof(sh.count));
+	sh.used = 0;
+	for (uint32_t nr = 0; nr < LAST_PKMAP; nr++)
+		sh.used += pkmap_count[nr] > 0;
+	return NULL;
+}
+
+const char *vl_check_track_start(void)
+{
+	const char *why = vl_check_all();
+
+	if (why || (why = resync()))
+		return why;
+	vl_track_start();
+	return NULL;
+}
+
+void vl_check_track_stop(void)
+{
+	vl_track_stop();
+	free(sh.refs);
+	free(sh.areas);
+	sh.refs = NULL;
+	sh.areas = NULL;
+	sh.nr_refs = sh.nr_areas = sh.cap_areas = 0;
+}
+
+static bool in_pkmap(vaddr_t va)
+{
+	return va >= vl.layout->pkmap_base && PKMAP_NR(va) < LAST_PKMAP;
+}
+
+/* The page a rewritten PKMAP slot used to map must have left the hash or
+ * moved to a slot that maps it. */
+static const char *check_unhashed(pte_t old, vaddr_t va)
+{
+	struct page *page = pfn_to_page(pte_pfn(old));
+	vaddr_t now = page_address(page);
+
+	if (now == va && pte_pfn(pte_at(va)) != pte_pfn(old))
+		return fail("pfn 0x%x still hashed at 0x%08x after its slot was rewritten",
+			    pte_pfn(old), va);
+	if (now && now != va && (!in_pkmap(now) || pte_pfn(pte_at(now)) != pte_pfn(old)))
+		return fail("pfn 0x%x hashed at 0x%08x, which does not map it", pte_pfn(old), now);
+	return NULL;
+}
+
+/* One PTE of the vmalloc window against the area that holds it. */
+static const char *check_window_pte(vaddr_t va, pte_t pte)
+{
+	for (const struct vm_struct *a = vmlist; a; a = a->next)
+		if (va >= a->addr && va < a->addr + a->size) {
+			struct area_walk w = { .a = a };
+
+			return check_area_pte(va, pte, &w) ? verdict : NULL;
+		}
+	return pte_none(pte) ? NULL : fail("PTE 0x%08x at 0x%08x is in no vmalloc area", pte, va);
+}
+
+static const char *check_stale_tlbs(vaddr_t va)
+{
+	for (uint32_t cpu = 0; cpu < vl.cpus; cpu++) {
+		pte_t tlb = vl_tlb_peek(cpu, va);
+
+		if (tlb && stale_tlb(cpu, va, tlb, NULL))
+			return verdict;
+	}
+	return NULL;
+}
+
+/* A logged PTE write: references, TLBs, the window it lies in. */
+static const char *check_pte_write(const struct vl_pte_write *w)
+{
+	const struct vl_layout *l = vl.layout;
+	vaddr_t va = vl_pte_vaddr(w->ptep);
+	const char *why;
+
+	if (maps_frame(w->old))
+		sh.refs[frame_of(w->old)]--;
+	if (maps_frame(w->new))
+		sh.refs[frame_of(w->new)]++;
+	if ((why = check_stale_tlbs(va)))
+		return why;
+	if (in_pkmap(va)) {
+		uint32_t dummy = 0;
+
+		if (check_pkmap_slot(va, pte_at(va), &dummy))
+			return verdict;
+		return maps_frame(w->old) && PageHighMem(pfn_to_page(pte_pfn(w->old)))
+			? check_unhashed(w->old, va) : NULL;
+	}
+	if (va >= l->vmalloc_start && va < l->vmalloc_end)
+		return check_window_pte(va, pte_at(va));
+	return NULL;
+}
+
+/* A free frame some PTE maps: allowed only where pte_may_be_stale(). */
+static const char *check_free_frame(uint32_t idx)
+{
+	const struct page *page = &mem_map[idx];
+	uint32_t allowed = 0;
+	vaddr_t va;
+
+	if (!(page->flags & PG_free) || !sh.refs[idx])
+		return NULL;
+	if (PageHighMem(page) && (va = page_address(page)) && in_pkmap(va) &&
+	    pkmap_count[PKMAP_NR(va)] == 1 && pte_pfn(pte_at(va)) == page_to_pfn(page))
+		allowed = 1;
+	if (sh.refs[idx] == allowed && vl.debug)
+		return NULL;
+	/* rare: let the full walk name the PTE */
+	if (vl_for_each_set_pte(0, 0xFFFFFFFFu, pte_to_free_frame, NULL))
+		return verdict;
+	return NULL;
+}
+
+static const char *check_changed_slots(void)
+{
+	uint32_t dummy = 0;
+	bool same = !memcmp(pkmap_count, sh.count, LAST_PKMAP * sizeof(int));
+
+	for (uint32_t nr = 0; nr < LAST_PKMAP && !same; nr++) {
+		if (pkmap_count[nr] == sh.count[nr])
+			continue;
+		sh.used += (pkmap_count[nr] > 0) - (sh.count[nr] > 0);
+		sh.count[nr] = pkmap_count[nr];
+		if (check_pkmap_slot(PKMAP_ADDR(nr), pte_at(PKMAP_ADDR(nr)), &dummy))
+			return verdict;
+	}
+	if (last_pkmap_nr >= LAST_PKMAP)
+		return fail("last_pkmap_nr %u >= LAST_PKMAP", last_pkmap_nr);
+	if (vl_page_address_pool_free() != LAST_PKMAP - sh.used)
+		return fail("page_address pool has %u free entries, %u slots mapped",
+			    vl_page_address_pool_free(), sh.used);
+	return NULL;
+}
+
+/* The vmlist's order and bounds; the PTEs of areas new since last time. */
+static const char *check_vmlist_step(void)
+{
+	const struct vl_layout *l = vl.layout;
+	uint64_t prev_end = l->vmalloc_start;
+	uint32_t s = 0;
+	const char *why;
+
+	for (const struct vm_struct *a = vmlist; a; a = a->next) {
+		uint64_t end = (uint64_t)a->addr + a->size;
+		bool known;
+
+		if ((a->addr | a->size) & ~PAGE_MASK || a->size < 2 * PAGE_SIZE)
+			return fail("area 0x%08x: size %u not pages plus a guard", a->addr, a->size);
+		if (a->addr < prev_end || end > l->vmalloc_end)
+			return fail("area 0x%08x+0x%x overlaps, is out of order or leaves the window",
+				    a->addr, a->size);
+		if (a->nr_pages > (a->size >> PAGE_SHIFT) - 1)
+			return fail("area 0x%08x: %u pages in %u bytes", a->addr, a->nr_pages, a->size);
+		while (s < sh.nr_areas && sh.areas[s].addr < a->addr)
+			s++;
+		known = s < sh.nr_areas && sh.areas[s].a == a && sh.areas[s].addr == a->addr &&
+			sh.areas[s].size == a->size && sh.areas[s].nr_pages == a->nr_pages;
+		if (!known && (why = check_area_ptes(a)))
+			return why;
+		prev_end = end;
+	}
+	return shadow_areas() ? NULL : fail("no host memory for the vmlist shadow");
+}
+
+static const char *check_logged(void)
+{
+	const char *why;
+
+	if (vl_track.overflow)
+		return (why = vl_check_all()) ? why : resync();
+	for (uint32_t i = 0; i < vl_track.nr_ptes; i++)
+		if ((why = check_pte_write(&vl_track.ptes[i])))
+			return why;
+	for (uint32_t i = 0; i < vl_track.nr_ptes; i++)
+		if (maps_frame(vl_track.ptes[i].new) &&
+		    (why = check_free_frame(frame_of(vl_track.ptes[i].new))))
+			return why;
+	for (uint32_t i = 0; i < vl_track.nr_frees; i++)
+		if ((why = check_free_frame(vl_track.frees[i])))
+			return why;
+	if ((why = check_changed_slots()))
+		return why;
+	return check_vmlist_step();
+}
+
+const char *vl_check_step(void)
+{
+	const char *why;
+
+	if (!vl_track.on)
+		return vl_check_all();
+	why = check_logged();
+	vl_track_clear();
+	return why;
 }

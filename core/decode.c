@@ -496,7 +496,8 @@ static void decode_one(struct vl_decoder *d)
 	case D_BULK:
 		a = take(d);
 		d->bulk_hold = a & 1;
-		d->bulk_left = 1u + (a >> 1) * 4u;
+		/* up to two trips round the PKMAP window, 508 kmaps at most */
+		d->bulk_left = 1u + (a >> 1) * 4u % (2u * LAST_PKMAP);
 		d->bulk_stage = 0;
 		break;
 	case D_KMAP_ATOMIC: dec_atomic(d, false); break;
@@ -760,11 +761,14 @@ void vl_decode_exec(struct vl_decoder *d, const struct vl_dop *op, struct vl_dre
 int vl_decode_begin(struct vl_decoder *d, enum vl_decode_target target,
 		    const uint8_t *data, size_t len)
 {
+	uint8_t b;
+
 	*d = (struct vl_decoder){ .target = target, .bulk_obj = -1 };
 	d->data = data;
 	d->len = len;
-	d->cfg = (struct vl_config){ .layout = "biscuitos", .debug = true,
-				     .cpus = 1u + take(d) % 4u };
+	b = take(d);
+	d->cfg = (struct vl_config){ .layout = b & 4u ? "biscuitos" : "small", .debug = true,
+				     .cpus = 1u + b % 4u };
 	d->obj = malloc(VL_DECODE_MAX_OBJS * sizeof(*d->obj));
 	if (!d->obj || vl_boot(&d->cfg)) {
 		free(d->obj);

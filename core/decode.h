@@ -3,9 +3,10 @@
  * sequence on a booted machine, which `vmaplab decode` prints as a trace
  * and the fuzz harnesses (fuzz/) run against a reference model.
  *
- * Input: byte 0 picks the CPU count (1 + b % 4), then each operation is
- * an opcode byte and its argument bytes (0 once the input is used up).
- * Object arguments are indices taken modulo the objects an operation may
+ * Input: byte 0 picks the CPU count (1 + b % 4) and the layout (bit 2:
+ * "biscuitos", else "small", whose limits are a few operations away);
+ * then each operation is an opcode byte and its argument bytes (0 once
+ * the input is used up).  Object arguments are indices taken modulo the objects an operation may
  * legally use, so nothing is ever rejected.  Opcodes 0xF8..0xFF end the
  * input with a probe: one operation the kernel must BUG on.  When the
  * input is used up, teardown operations unmap and free everything.

@@ -73,6 +73,31 @@ static const struct vl_layout biscuitos = {
 };
 
 /*
+ * small: biscuitos scaled down so that every limit is a few operations
+ * away, for the fuzzers.  Same windows and fixmap, but LAST_PKMAP 16 (a
+ * PKMAP wrap in 16 kmaps), a 1 MiB vmalloc window (full after 128
+ * one-page areas) and 2 MiB lowmem + 512 KiB highmem (highmem runs out
+ * before lowmem does).  The algorithms read these numbers, never assume
+ * them, so nothing else changes.
+ */
+static const struct vl_layout small = {
+	.name = "small",
+	.phys_offset = 0x60000000u,
+	.lowmem_pages = PAGES(MiB(2)),
+	.highmem_pages = PAGES(MiB(1) / 2),
+	.page_offset = 0x80000000u,
+	.pmd_shift = 21, .ptrs_per_pte = 512,
+	.pkmap_base = 0x96000000u, .last_pkmap = 16,
+	.fixmap_grows_down = false,
+	.fixaddr_start = 0x96395000u, .fixaddr_top = 0x963FF000u,
+	.nr_cpus = 4, .fix_kmap_begin = 1,
+	.end_of_permanent = 1, .end_of_fixed = 1 + KM_TYPE_NR * 4 + 2,
+	.fix_names = biscuitos_fix,
+	.vmalloc_start = 0x9440A000u, .vmalloc_end = 0x9440A000u + MiB(1),
+	.mem_map_va = 0x80100000u,
+};
+
+/*
  * arm: 2.6.28+ with 1 GiB RAM.  The default 240 MiB vmalloc reserve below
  * VMALLOC_END 0xFF000000 limits lowmem to 760 MiB: high_memory 0xEF800000,
  * VMALLOC_START = ALIGN(high_memory + 8 MiB, 8 MiB) = 0xF0000000.
@@ -121,7 +146,7 @@ static const struct vl_layout i386 = {
 	.mem_map_va = 0xC1000000u,
 };
 
-const struct vl_layout *const vl_layouts[] = { &biscuitos, &arm, &i386, NULL };
+const struct vl_layout *const vl_layouts[] = { &biscuitos, &arm, &i386, &small, NULL };
 
 int vl_layout_fix_index(const struct vl_layout *l, const char *name)
 {

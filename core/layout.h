@@ -49,7 +49,8 @@ struct vl_layout {
 #define FIX_KMAP_END(l) ((l)->fix_kmap_begin + KM_TYPE_NR * (l)->nr_cpus - 1u)
 
 /*
- * vl_layout_find - look a layout up by name ("biscuitos", "arm", "i386").
+ * vl_layout_find - look a layout up by name ("biscuitos", "arm", "i386",
+ * "small").
  * Returns NULL for an unknown name.
  */
 const struct vl_layout *vl_layout_find(const char *name);

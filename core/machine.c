@@ -10,6 +10,7 @@
 #include "machine.h"
 #include "mmu.h"
 #include "physmem.h"
+#include "track.h"
 #include "vmalloc.h"
 
 struct vl_machine vl;
@@ -58,6 +59,7 @@ int vl_boot(const struct vl_config *cfg)
 		return -EINVAL;
 	if (booted)
 		vl_shutdown();
+	vl_track_stop();
 	vl = (struct vl_machine){ .layout = l, .cpus = cpus, .debug = cfg->debug,
 				  .vmalloc = VL_VMLIST };
 	vl_this_cpu = 0;
@@ -91,7 +93,8 @@ void vl_stats_read(struct vl_stats *out)
 	size_t n = sizeof(*out) / sizeof(uint64_t);
 
 	memset(out, 0, sizeof(*out));
-	for (uint32_t cpu = 0; cpu < VL_MAX_CPUS; cpu++) {
+	/* CPUs past vl.cpus never run: their counters stay 0 */
+	for (uint32_t cpu = 0; cpu < vl.cpus; cpu++) {
 		src = (const uint64_t *)&vl_percpu_stats[cpu];
 		for (size_t i = 0; i < n; i++)
 			dst[i] += src[i];

@@ -14,16 +14,25 @@
 #include "machine.h"
 #include "mmu.h"
 #include "physmem.h"
+#include "track.h"
 
-#define TLB_CHUNK_SHIFT 10u                 /* 1024 pages per chunk */
+#define TLB_CHUNK_SHIFT 6u                  /* 64 pages per chunk */
 #define TLB_CHUNK (1u << TLB_CHUNK_SHIFT)
 #define TLB_DIRS (1u << (32 - PAGE_SHIFT - TLB_CHUNK_SHIFT))
 
 static uint32_t *swapper_pg_dir;             /* phys of table | present */
+static uint32_t *pgd_used;                   /* indices of present entries, ascending */
+static uint32_t nr_pgd_used;
 
-/* A remote range flush may run while the owner translates: atomics. */
+/*
+ * A remote range flush may run while the owner translates: atomics.  Only
+ * the owner creates chunks, and it lists them, so walks and teardown visit
+ * the few chunks in use rather than every directory entry.
+ */
 struct tlb {
 	_Atomic(_Atomic pte_t *) dir[TLB_DIRS];
+	uint32_t used[TLB_DIRS];   /* dir indices with a chunk, ascending */
+	uint32_t nr_used;
 };
 static struct tlb tlbs[VL_MAX_CPUS];
 
@@ -49,6 +58,16 @@ pte_t *vl_pte_lookup(vaddr_t va)
 	return e ? table_of(e) + pte_index(va) : NULL;
 }
 
+/* Walks visit tables in address order through this list, not the PGD. */
+static void list_table(uint32_t pgd)
+{
+	uint32_t i = nr_pgd_used++;
+
+	for (; i && pgd_used[i - 1] > pgd; i--)
+		pgd_used[i] = pgd_used[i - 1];
+	pgd_used[i] = pgd;
+}
+
 pte_t *pte_alloc_kernel(vaddr_t va)
 {
 	uint32_t *e = &swapper_pg_dir[pgd_index(va)];
@@ -60,6 +79,7 @@ pte_t *pte_alloc_kernel(vaddr_t va)
 			return NULL;
 		memset(vl_page_data(pt), 0, PAGE_SIZE);
 		*e = page_to_phys(pt) | _PAGE_PRESENT;
+		list_table(pgd_index(va));
 		vl_this_stats()->pt_pages++;
 	}
 	return table_of(*e) + pte_index(va);
@@ -67,14 +87,26 @@ pte_t *pte_alloc_kernel(vaddr_t va)
 
 void set_pte(pte_t *ptep, pte_t pte)
 {
+	vl_track_pte(ptep, pte);
 	__atomic_store_n(ptep, pte, __ATOMIC_RELEASE);
 	vl_this_stats()->pte_writes++;
 }
 
 void pte_clear(pte_t *ptep)
 {
+	vl_track_pte(ptep, 0);
 	__atomic_store_n(ptep, 0, __ATOMIC_RELEASE);
 	vl_this_stats()->pte_clears++;
+}
+
+/* Keep used[] in address order: walks report in the order of addresses. */
+static void tlb_list_chunk(struct tlb *t, uint32_t d)
+{
+	uint32_t i = t->nr_used++;
+
+	for (; i && t->used[i - 1] > d; i--)
+		t->used[i] = t->used[i - 1];
+	t->used[i] = d;
 }
 
 static _Atomic pte_t *tlb_slot(uint32_t cpu, vaddr_t va, bool create)
@@ -87,6 +119,7 @@ static _Atomic pte_t *tlb_slot(uint32_t cpu, vaddr_t va, bool create)
 		chunk = calloc(TLB_CHUNK, sizeof(*chunk));
 		if (!chunk)
 			return NULL;
+		tlb_list_chunk(&tlbs[cpu], vpn >> TLB_CHUNK_SHIFT);
 		atomic_store_explicit(d, chunk, memory_order_release);
 	}
 	return chunk ? &chunk[vpn & (TLB_CHUNK - 1u)] : NULL;
@@ -188,37 +221,77 @@ pte_t vl_tlb_peek(uint32_t cpu, vaddr_t va)
 	return slot ? atomic_load_explicit(slot, memory_order_relaxed) : 0;
 }
 
+/* The first non-zero entry of w[i..n), or n; eight at a time first, as
+ * the walks of the checker mostly cross empty space. */
+static uint32_t skip_zero(const uint32_t *w, uint32_t i, uint32_t n)
+{
+	for (; i + 8 <= n; i += 8)
+		if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7])
+			break;
+	while (i < n && !w[i])
+		i++;
+	return i;
+}
+
+static int walk_ptes(vaddr_t start, vaddr_t end, bool skip_none,
+		     int (*fn)(vaddr_t va, pte_t pte, void *arg), void *arg)
+{
+	const uint32_t shift = vl.layout->pmd_shift;
+	const uint64_t lo = start & PAGE_MASK;
+
+	for (uint32_t u = 0; u < nr_pgd_used; u++) {
+		uint64_t base = (uint64_t)pgd_used[u] << shift;
+		uint64_t from = lo > base ? lo : base;
+		uint64_t to = base + (1ull << shift) < end ? base + (1ull << shift) : end;
+		const pte_t *table = table_of(swapper_pg_dir[pgd_used[u]]);
+		uint32_t n = from < to ? (uint32_t)((to - base) >> PAGE_SHIFT) : 0;
+
+		for (uint32_t i = (uint32_t)((from - base) >> PAGE_SHIFT); i < n; i++) {
+			int r;
+
+			if (skip_none && (i = skip_zero(table, i, n)) == n)
+				break;
+			if ((r = fn((vaddr_t)(base + ((uint64_t)i << PAGE_SHIFT)), table[i], arg)))
+				return r;
+		}
+	}
+	return 0;
+}
+
+vaddr_t vl_pte_vaddr(const pte_t *ptep)
+{
+	const uint32_t shift = vl.layout->pmd_shift;
+
+	for (uint32_t u = 0; u < nr_pgd_used; u++) {
+		const pte_t *table = table_of(swapper_pg_dir[pgd_used[u]]);
+
+		if (ptep >= table && ptep < table + vl.layout->ptrs_per_pte)
+			return (pgd_used[u] << shift) | ((uint32_t)(ptep - table) << PAGE_SHIFT);
+	}
+	return 0;
+}
+
 int vl_for_each_pte(vaddr_t start, vaddr_t end,
 		    int (*fn)(vaddr_t va, pte_t pte, void *arg), void *arg)
 {
-	uint64_t va = start & PAGE_MASK;
+	return walk_ptes(start, end, false, fn, arg);
+}
 
-	while (va < end) {
-		uint32_t e = swapper_pg_dir[pgd_index((vaddr_t)va)];
-		uint64_t next = ((va >> vl.layout->pmd_shift) + 1) << vl.layout->pmd_shift;
-		const pte_t *table = e ? table_of(e) : NULL;
-
-		if (next > end)
-			next = end;
-		for (; table && va < next; va += PAGE_SIZE) {
-			int r = fn((vaddr_t)va, table[pte_index((vaddr_t)va)], arg);
-
-			if (r)
-				return r;
-		}
-		va = next;
-	}
-	return 0;
+int vl_for_each_set_pte(vaddr_t start, vaddr_t end,
+			int (*fn)(vaddr_t va, pte_t pte, void *arg), void *arg)
+{
+	return walk_ptes(start, end, true, fn, arg);
 }
 
 int vl_for_each_tlb(int (*fn)(uint32_t cpu, vaddr_t va, pte_t pte, void *arg),
 		    void *arg)
 {
 	for (uint32_t cpu = 0; cpu < vl.cpus; cpu++)
-		for (uint32_t d = 0; d < TLB_DIRS; d++) {
+		for (uint32_t u = 0; u < tlbs[cpu].nr_used; u++) {
+			uint32_t d = tlbs[cpu].used[u];
 			_Atomic pte_t *chunk = atomic_load(&tlbs[cpu].dir[d]);
 
-			for (uint32_t i = 0; chunk && i < TLB_CHUNK; i++) {
+			for (uint32_t i = 0; i < TLB_CHUNK; i++) {
 				pte_t pte = atomic_load_explicit(&chunk[i], memory_order_relaxed);
 				int r = pte ? fn(cpu, (d * TLB_CHUNK + i) << PAGE_SHIFT, pte, arg) : 0;
 
@@ -232,20 +305,25 @@ int vl_for_each_tlb(int (*fn)(uint32_t cpu, vaddr_t va, pte_t pte, void *arg),
 void vl_mmu_init(void)
 {
 	swapper_pg_dir = calloc(1u << (32 - vl.layout->pmd_shift), sizeof(uint32_t));
+	pgd_used = malloc(sizeof(uint32_t) << (32 - vl.layout->pmd_shift));
+	nr_pgd_used = 0;
+	if (!swapper_pg_dir || !pgd_used)
+		vl_bug(__func__, "no host memory for swapper_pg_dir");
 }
 
 void vl_mmu_exit(void)
 {
-	for (uint32_t cpu = 0; cpu < vl.cpus; cpu++)
-		for (uint32_t d = 0; d < TLB_DIRS; d++) {
-			_Atomic pte_t *chunk = atomic_load_explicit(&tlbs[cpu].dir[d],
-								    memory_order_relaxed);
+	for (uint32_t cpu = 0; cpu < vl.cpus; cpu++) {
+		struct tlb *t = &tlbs[cpu];
 
-			if (chunk) {
-				free((void *)chunk);
-				atomic_store_explicit(&tlbs[cpu].dir[d], NULL, memory_order_relaxed);
-			}
+		for (uint32_t u = 0; u < t->nr_used; u++) {
+			free((void *)atomic_load_explicit(&t->dir[t->used[u]], memory_order_relaxed));
+			atomic_store_explicit(&t->dir[t->used[u]], NULL, memory_order_relaxed);
 		}
+		t->nr_used = 0;
+	}
 	free(swapper_pg_dir);
+	free(pgd_used);
 	swapper_pg_dir = NULL;
+	pgd_used = NULL;
 }

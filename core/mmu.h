@@ -59,6 +59,14 @@ pte_t vl_tlb_peek(uint32_t cpu, vaddr_t va);
  */
 int vl_for_each_pte(vaddr_t start, vaddr_t end,
 		    int (*fn)(vaddr_t va, pte_t pte, void *arg), void *arg);
+/*
+ * vl_pte_vaddr - the address a PTE slot of the kernel page tables maps
+ * (the inverse of vl_pte_lookup), or 0 if @ptep is in no page table.
+ */
+vaddr_t vl_pte_vaddr(const pte_t *ptep);
+/* vl_for_each_set_pte - the same, skipping pte_none() slots. */
+int vl_for_each_set_pte(vaddr_t start, vaddr_t end,
+			int (*fn)(vaddr_t va, pte_t pte, void *arg), void *arg);
 /* vl_for_each_tlb - same over every valid TLB entry of every CPU. */
 int vl_for_each_tlb(int (*fn)(uint32_t cpu, vaddr_t va, pte_t pte, void *arg),
 		    void *arg);

@@ -139,6 +139,9 @@ int vl_page_address_for_each(int (*fn)(const struct page *page, vaddr_t virt,
 	for (uint32_t b = 0; b < (1u << PA_HASH_ORDER) && !r; b++) {
 		struct page_address_slot *pas = &page_address_htable[b];
 
+		/* most buckets are empty: a peek spares their lock */
+		if (!__atomic_load_n(&pas->head, __ATOMIC_ACQUIRE))
+			continue;
 		pthread_mutex_lock(&pas->lock);
 		for (const struct page_address_map *pam = pas->head; pam && !r; pam = pam->next)
 			r = fn(pam->page, pam->virtual, b, arg);

@@ -5,13 +5,21 @@
  * so every run is reproducible.  Frame bytes live in one host mapping
  * reserved at boot and backed page by page on first touch, so a 1 GiB
  * layout costs nothing until used, also in a 32-bit process.
+ *
+ * A shutdown keeps that host memory for the next boot of the same layout,
+ * which rewinds it instead of rebuilding it: a zone's free stack below its
+ * low-water mark never moved, so only the frames above it (every frame
+ * ever handed out) get their stack entry, flags and bytes back.  The
+ * fuzzers boot once per input and rely on this to cost microseconds.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include "machine.h"
 #include "physmem.h"
+#include "track.h"
 
 struct page *mem_map;
 uint32_t vl_nr_pages;
@@ -20,18 +28,83 @@ uint32_t vl_pfn_offset;
 struct zone {
 	uint32_t *free;      /* stack of mem_map indices, top = next out */
 	uint32_t nr_free;
+	uint32_t first;      /* mem_map index of the zone's first frame */
+	uint32_t size;       /* frames in the zone */
+	uint32_t low_water;  /* least nr_free since boot */
 };
-static struct zone zones[2];  /* [0] lowmem, [1] highmem */
+
+/* The host memory behind one layout's frames. */
+struct host_mem {
+	const struct vl_layout *layout;
+	struct page *mem_map;
+	uint8_t *frames;     /* frames * PAGE_SIZE bytes, MAP_NORESERVE */
+	struct zone zones[2];  /* [0] lowmem, [1] highmem */
+};
+static struct host_mem hm;     /* the booted machine's */
+static struct host_mem spare;  /* kept by the last shutdown */
 static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t fail_countdown;
-static uint8_t *frames;  /* vl_nr_pages * PAGE_SIZE bytes, MAP_NORESERVE */
 
-static void zone_fill(struct zone *z, uint32_t first, uint32_t count)
+/* Boot order: the lowest frame on top of the stack. */
+static uint32_t boot_entry(const struct zone *z, uint32_t i)
 {
-	z->free = malloc(sizeof(*z->free) * (count ? count : 1));
-	z->nr_free = count;
-	for (uint32_t i = 0; i < count; i++)
-		z->free[i] = first + count - 1 - i;
+	return z->first + z->size - 1 - i;
+}
+
+static void zone_fill(struct zone *z, uint32_t first, uint32_t size)
+{
+	*z = (struct zone){ .first = first, .size = size, .nr_free = size, .low_water = size };
+	z->free = malloc(sizeof(*z->free) * (size ? size : 1));
+	if (!z->free)
+		vl_bug("vl_physmem_init", "no host memory for a free list of %u frames", size);
+	for (uint32_t i = 0; i < size; i++)
+		z->free[i] = boot_entry(z, i);
+}
+
+static uint32_t boot_flags(uint32_t idx)
+{
+	return PG_free | (idx >= vl.layout->lowmem_pages ? PG_highmem : 0);
+}
+
+static void host_mem_alloc(void)
+{
+	const struct vl_layout *l = vl.layout;
+
+	hm.layout = l;
+	hm.mem_map = calloc(vl_nr_pages, sizeof(*hm.mem_map));
+	hm.frames = mmap(NULL, (size_t)vl_nr_pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!hm.mem_map || hm.frames == MAP_FAILED)
+		vl_bug("vl_physmem_init", "no host memory for %u frames", vl_nr_pages);
+	for (uint32_t i = 0; i < vl_nr_pages; i++)
+		hm.mem_map[i].flags = boot_flags(i);
+	zone_fill(&hm.zones[0], 0, l->lowmem_pages);
+	zone_fill(&hm.zones[1], l->lowmem_pages, l->highmem_pages);
+}
+
+static void host_mem_free(struct host_mem *h)
+{
+	if (!h->layout)
+		return;
+	munmap(h->frames, (size_t)(h->layout->lowmem_pages + h->layout->highmem_pages) *
+		       PAGE_SIZE);
+	free(h->mem_map);
+	free(h->zones[0].free);
+	free(h->zones[1].free);
+	*h = (struct host_mem){ 0 };
+}
+
+/* Every frame handed out since boot sits above the low-water mark. */
+static void zone_rewind(struct zone *z)
+{
+	for (uint32_t i = z->low_water; i < z->size; i++) {
+		uint32_t idx = boot_entry(z, i);
+
+		z->free[i] = idx;
+		hm.mem_map[idx].flags = boot_flags(idx);
+		memset(hm.frames + (size_t)idx * PAGE_SIZE, 0, PAGE_SIZE);
+	}
+	z->nr_free = z->low_water = z->size;
 }
 
 void vl_physmem_init(void)
@@ -40,28 +113,26 @@ void vl_physmem_init(void)
 
 	vl_nr_pages = l->lowmem_pages + l->highmem_pages;
 	vl_pfn_offset = l->phys_offset >> PAGE_SHIFT;
-	mem_map = calloc(vl_nr_pages, sizeof(*mem_map));
-	frames = mmap(NULL, (size_t)vl_nr_pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (!mem_map || frames == MAP_FAILED)
-		vl_bug(__func__, "no host memory for %u frames", vl_nr_pages);
-	for (uint32_t i = 0; i < vl_nr_pages; i++)
-		mem_map[i].flags = PG_free |
-				   (i >= l->lowmem_pages ? PG_highmem : 0);
-	zone_fill(&zones[0], 0, l->lowmem_pages);
-	zone_fill(&zones[1], l->lowmem_pages, l->highmem_pages);
+	if (spare.layout == l) {
+		hm = spare;
+		spare = (struct host_mem){ 0 };
+		zone_rewind(&hm.zones[0]);
+		zone_rewind(&hm.zones[1]);
+	} else {
+		host_mem_free(&spare);
+		host_mem_alloc();
+	}
+	mem_map = hm.mem_map;
 	fail_countdown = 0;
 }
 
 void vl_physmem_exit(void)
 {
-	munmap(frames, (size_t)vl_nr_pages * PAGE_SIZE);
-	free(mem_map);
-	free(zones[0].free);
-	free(zones[1].free);
+	host_mem_free(&spare);
+	spare = hm;
+	hm = (struct host_mem){ 0 };
 	mem_map = NULL;
 	vl_nr_pages = 0;
-	zones[0] = zones[1] = (struct zone){ 0 };
 }
 
 /* The fault knob counts every request, failed or not. */
@@ -74,7 +145,9 @@ static struct page *zone_take(struct zone *z)
 {
 	if (!z->nr_free)
 		return NULL;
-	return &mem_map[z->free[--z->nr_free]];
+	if (--z->nr_free < z->low_water)
+		z->low_water = z->nr_free;
+	return &mem_map[z->free[z->nr_free]];
 }
 
 struct page *alloc_page(gfp_t gfp)
@@ -84,9 +157,9 @@ struct page *alloc_page(gfp_t gfp)
 	pthread_mutex_lock(&zone_lock);
 	if (!fault_fires()) {
 		if (gfp & __GFP_HIGHMEM)
-			page = zone_take(&zones[1]);
+			page = zone_take(&hm.zones[1]);
 		if (!page)
-			page = zone_take(&zones[0]);
+			page = zone_take(&hm.zones[0]);
 	}
 	pthread_mutex_unlock(&zone_lock);
 	if (page) {
@@ -101,9 +174,10 @@ void __free_page(struct page *page)
 	BUG_ON(page->flags & PG_free);
 	page->flags |= PG_free;
 	pthread_mutex_lock(&zone_lock);
-	struct zone *z = &zones[PageHighMem(page) ? 1 : 0];
+	struct zone *z = &hm.zones[PageHighMem(page) ? 1 : 0];
 	z->free[z->nr_free++] = (uint32_t)(page - mem_map);
 	pthread_mutex_unlock(&zone_lock);
+	vl_track_log_free((uint32_t)(page - mem_map));
 	vl_this_stats()->page_frees++;
 }
 
@@ -116,12 +190,12 @@ void vl_fail_nth_alloc(uint32_t n)
 
 uint32_t vl_free_pages(bool highmem)
 {
-	return zones[highmem ? 1 : 0].nr_free;
+	return hm.zones[highmem ? 1 : 0].nr_free;
 }
 
 uint32_t vl_pages_in_use(void)
 {
-	return vl_nr_pages - zones[0].nr_free - zones[1].nr_free;
+	return vl_nr_pages - hm.zones[0].nr_free - hm.zones[1].nr_free;
 }
 
 vaddr_t lowmem_page_address(const struct page *page)
@@ -142,7 +216,7 @@ struct page *vl_virt_to_page(vaddr_t va)
 
 uint8_t *vl_page_data(const struct page *page)
 {
-	return frames + (size_t)(page - mem_map) * PAGE_SIZE;
+	return hm.frames + (size_t)(page - mem_map) * PAGE_SIZE;
 }
 
 vaddr_t vl_page_kva(const struct page *page)

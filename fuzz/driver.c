@@ -9,14 +9,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "driver.h"
 #include "model.h"
+#include "track.h"
 
 bool fuzz_verbose;
 const char *fuzz_input_name;
 
 static struct vl_decoder dec;
 static struct model model;
+static uint32_t seen_fix[VL_DECODE_FIX_MAX];   /* the model's fixed slots last time */
+static bool full_check;                          /* FUZZ_FULL_CHECK set */
 static uint32_t step_no;
 static char why_buf[256];
 
@@ -79,6 +83,9 @@ static void compare(const struct vl_dop *op, const struct vl_dres *want, const s
 
 static const char *check_pkmap(void)
 {
+	if (!memcmp(pkmap_count, model.count, LAST_PKMAP * sizeof(int)) &&
+	    last_pkmap_nr == model.last)
+		return NULL;
 	for (uint32_t nr = 0; nr < LAST_PKMAP; nr++)
 		if (pkmap_count[nr] != model.count[nr])
 			return why("pkmap_count[%u] is %d, the model says %d", nr,
@@ -88,16 +95,60 @@ static const char *check_pkmap(void)
 	return NULL;
 }
 
+static uint32_t nr_fixed(void)
+{
+	return vl.layout->end_of_fixed < VL_DECODE_FIX_MAX ? vl.layout->end_of_fixed
+							   : VL_DECODE_FIX_MAX;
+}
+
+static const char *check_fix_slot(uint32_t idx)
+{
+	pte_t *ptep = vl_pte_lookup(model_fix_addr(&model, idx));
+	uint32_t got = ptep && pte_present(*ptep) ? pte_pfn(*ptep) + 1 : 0;
+
+	if (got != model.fix_pfn[idx])
+		return why("fixed slot %u maps pfn+1 0x%x, the model says 0x%x", idx, got,
+			   model.fix_pfn[idx]);
+	return NULL;
+}
+
 static const char *check_fixmap(void)
 {
-	for (uint32_t idx = 0; idx < vl.layout->end_of_fixed && idx < VL_DECODE_FIX_MAX; idx++) {
-		pte_t *ptep = vl_pte_lookup(model_fix_addr(&model, idx));
-		uint32_t got = ptep && pte_present(*ptep) ? pte_pfn(*ptep) + 1 : 0;
+	const char *w;
 
-		if (got != model.fix_pfn[idx])
-			return why("fixed slot %u maps pfn+1 0x%x, the model says 0x%x", idx,
-				   got, model.fix_pfn[idx]);
-	}
+	for (uint32_t idx = 0; idx < nr_fixed(); idx++)
+		if ((w = check_fix_slot(idx)))
+			return w;
+	return NULL;
+}
+
+/* The model's slot for a written PTE, if the address is a fixed slot. */
+static bool fix_slot_of(vaddr_t va, uint32_t *idx)
+{
+	vaddr_t base = model_fix_addr(&model, 0);
+	int32_t step = (int32_t)(model_fix_addr(&model, 1) - base);
+	int64_t i = ((int64_t)va - (int64_t)base) / step;
+
+	*idx = (uint32_t)i;
+	return i >= 0 && i < nr_fixed() && model_fix_addr(&model, *idx) == va;
+}
+
+/* The slots this operation changed: in the model, or in the page tables. */
+static const char *check_fixmap_step(void)
+{
+	const char *w;
+	uint32_t idx;
+
+	for (idx = 0; idx < nr_fixed(); idx++)
+		if (model.fix_pfn[idx] != seen_fix[idx]) {
+			seen_fix[idx] = model.fix_pfn[idx];
+			if ((w = check_fix_slot(idx)))
+				return w;
+		}
+	for (uint32_t i = 0; i < vl_track.nr_ptes; i++)
+		if (fix_slot_of(vl_pte_vaddr(vl_track.ptes[i].ptep), &idx) &&
+		    (w = check_fix_slot(idx)))
+			return w;
 	return NULL;
 }
 
@@ -140,19 +191,20 @@ static const char *check_counts(void)
 }
 
 /*
- * Every check after an operation; the first violation.  Inside a bulk
- * opcode (hundreds of kmaps in a row) vl_check_all() waits for the run's
- * end: it sweeps every highmem page and would make a PKMAP wrap cost
- * seconds; the model checks still run after each of its operations.
+ * Every check after an operation; the first violation.  Incremental
+ * (vl_check_step() and the fixed slots that changed) unless FUZZ_FULL_CHECK
+ * is set; always whole at the end of an input.
  */
-static const char *check_state(void)
+static const char *check_state(bool whole)
 {
 	const char *w;
 
-	if ((w = check_pkmap()) || (w = check_fixmap()) || (w = check_vmlist()) ||
-	    (w = check_counts()))
+	if ((w = check_pkmap()) || (w = check_vmlist()) || (w = check_counts()))
 		return w;
-	return dec.bulk_left ? NULL : vl_check_all();
+	if (whole)
+		return (w = check_fixmap()) ? w : vl_check_all();
+	/* the fixed slots read the change log, which vl_check_step() empties */
+	return (w = check_fixmap_step()) ? w : vl_check_step();
 }
 
 /* The end of an input: pages a count-1 PKMAP slot kept go after a flush;
@@ -173,7 +225,8 @@ static void drain(void)
 		__free_page(dec.obj[left[i]].page);
 		model_free_page(&model, page_to_pfn(dec.obj[left[i]].page));
 	}
-	if ((w = check_state()))
+	vl_check_track_stop();
+	if ((w = check_state(true)))
 		finding(NULL, NULL, "after the final drain: %s", w);
 	if (vl_pages_in_use() != model.pt_pages || vl_vmlist_count())
 		finding(NULL, NULL, "after teardown %u frames besides page tables and %u areas "
@@ -190,6 +243,10 @@ int fuzz_run(enum vl_decode_target target, const uint8_t *data, size_t size)
 	    model_init(&model, vl.layout, vl.cpus))
 		abort();
 	step_no = 0;
+	full_check = getenv("FUZZ_FULL_CHECK") != NULL;
+	memcpy(seen_fix, model.fix_pfn, sizeof(seen_fix));
+	if (!full_check && (w = vl_check_track_start()))
+		finding(NULL, NULL, "after boot: %s", w);
 	if (fuzz_verbose)
 		vl_decode_print_header(&dec, stdout);
 	while (vl_decode_next(&dec, &op)) {
@@ -201,11 +258,12 @@ int fuzz_run(enum vl_decode_target target, const uint8_t *data, size_t size)
 		compare(&op, &want, &got);
 		if (got.bugged)
 			break;  /* a probe BUGged as it must: the machine is gone */
-		if ((w = check_state()))
+		if ((w = check_state(full_check)))
 			finding(&op, &got, "invariant violated: %s", w);
 	}
 	if (!dec.dead)
 		drain();
+	vl_check_track_stop();
 	vl_decode_end(&dec);
 	model_free(&model);
 	return 0;

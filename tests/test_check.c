@@ -1,4 +1,8 @@
-/* vl_check_all() must notice each kind of corruption it promises to. */
+/*
+ * vl_check_all() must notice each kind of corruption it promises to, and
+ * so must vl_check_step(), the incremental form the fuzzers run after each
+ * operation: every test runs twice, once per checker.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,9 +13,30 @@
 
 static struct vl_config cfg_two_cpus = { .layout = "biscuitos", .cpus = 2, .debug = true };
 
+static const char *(*check)(void);
+
+static int setup_full(void **state)
+{
+	check = vl_check_all;
+	return setup(state);
+}
+
+/* Tracking starts on the booted machine; the test's changes are logged. */
+static int setup_step(void **state)
+{
+	check = vl_check_step;
+	return setup(state) || vl_check_track_start() ? -1 : 0;
+}
+
+static int teardown_step(void **state)
+{
+	vl_check_track_stop();
+	return teardown(state);
+}
+
 static void violated(const char *needle)
 {
-	const char *why = vl_check_all();
+	const char *why = check();
 
 	assert_non_null(why);
 	if (!strstr(why, needle))
@@ -23,10 +48,10 @@ static void test_clean_machine_passes(void **state)
 	(void)state;
 	struct page *p = alloc_page(GFP_HIGHUSER);
 
-	assert_null(vl_check_all());
+	assert_null(check());
 	kmap(p);
 	assert_non_null(vmalloc(3 * PAGE_SIZE));
-	assert_null(vl_check_all());
+	assert_null(check());
 }
 
 static void test_pkmap_count_vs_pte(void **state)
@@ -121,7 +146,7 @@ static void test_freed_after_kunmap_is_legal(void **state)
 	kmap(p);
 	kunmap(p);
 	__free_page(p);
-	assert_null(vl_check_all());
+	assert_null(check());
 }
 
 /* Without debug checks kunmap_atomic leaves the PTE: legal too. */
@@ -133,13 +158,16 @@ static void test_freed_after_kunmap_atomic_nodebug(void **state)
 	vl.debug = false;
 	kunmap_atomic(kmap_atomic(p, KM_USER0), KM_USER0);
 	__free_page(p);
-	assert_null(vl_check_all());
+	assert_null(check());
 	vl.debug = true;
 	kmap_atomic(p, KM_USER1);
 	violated("free frame");
 }
 
-#define T(f) BOOTED(f, cfg_two_cpus)
+/* Each test under both checkers. */
+#define T(f)                                                                          \
+	cmocka_unit_test_prestate_setup_teardown(f, setup_full, teardown, &cfg_two_cpus), \
+	{ #f "_step", f, setup_step, teardown_step, &cfg_two_cpus }
 
 int main(void)
 {
