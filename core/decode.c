@@ -12,6 +12,7 @@
 #include "decode.h"
 #include "fixmap.h"
 #include "highmem.h"
+#include "mmu.h"
 #include "physmem.h"
 
 /* Opcodes; each target uses a subset. */
@@ -125,12 +126,23 @@ static bool mapping_valid(const struct vl_decoder *d, const struct vl_dobj *o)
 	return false;
 }
 
+/* A count-1 PKMAP slot still holds the page: its last kmap address is the
+ * only one page_address() could give, so a look at that slot suffices. */
+static bool pkmap_holds(const struct vl_dobj *o)
+{
+	const pte_t *ptep;
+
+	if (!is_high(o) || !in_pkmap(o->addr) || pkmap_count[PKMAP_NR(o->addr)] < 1)
+		return false;
+	ptep = vl_pte_lookup(o->addr);
+	return ptep && pte_present(*ptep) && pte_pfn(*ptep) == page_to_pfn(o->page);
+}
+
 /* Free-able: nothing maps it, not even a count-1 PKMAP slot. */
 static bool freeable(const struct vl_decoder *d, const struct vl_dobj *o)
 {
 	(void)d;
-	return is_page(o) && !o->kmaps && !o->pins &&
-	       !(is_high(o) && page_address(o->page));
+	return is_page(o) && !o->kmaps && !o->pins && !pkmap_holds(o);
 }
 
 static bool kmapped(const struct vl_decoder *d, const struct vl_dobj *o)
@@ -170,21 +182,43 @@ static bool accessible(const struct vl_decoder *d, const struct vl_dobj *o)
 	return mapping_valid(d, o);
 }
 
-/* The @arg-th (modulo) object that @ok accepts; -1 if none. */
+/* Bind or unbind object @oi; the live list stays in object order. */
+static void set_live(struct vl_decoder *d, uint32_t oi, bool live)
+{
+	uint32_t i = d->nlive;
+
+	if (d->obj[oi].live == live)
+		return;
+	d->obj[oi].live = live;
+	/* from the end: new objects, the usual case, go last */
+	while (i && d->live[i - 1] > oi)
+		i--;
+	if (live) {
+		memmove(&d->live[i + 1], &d->live[i], (d->nlive - i) * sizeof(*d->live));
+		d->live[i] = oi;
+		d->nlive++;
+	} else {  /* d->live[i - 1] is @oi */
+		memmove(&d->live[i - 1], &d->live[i], (d->nlive - i) * sizeof(*d->live));
+		d->nlive--;
+	}
+}
+
+/* The @arg-th (modulo) object that @ok accepts; -1 if none.  Every
+ * predicate wants a live object, so only those are asked. */
 static int pick(const struct vl_decoder *d,
 		bool (*ok)(const struct vl_decoder *, const struct vl_dobj *),
 		uint32_t arg)
 {
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < d->nobj; i++)
-		n += ok(d, &d->obj[i]);
+	for (uint32_t i = 0; i < d->nlive; i++)
+		n += ok(d, &d->obj[d->live[i]]);
 	if (!n)
 		return -1;
 	arg %= n;
-	for (uint32_t i = 0; i < d->nobj; i++)
-		if (ok(d, &d->obj[i]) && arg-- == 0)
-			return (int)i;
+	for (uint32_t i = 0; i < d->nlive; i++)
+		if (ok(d, &d->obj[d->live[i]]) && arg-- == 0)
+			return (int)d->live[i];
 	return -1;
 }
 
@@ -584,7 +618,8 @@ static bool teardown_one(struct vl_decoder *d)
 			push_back(d, &(struct vl_dop){ .kind = OP_CLEAR_FIXMAP, .num = idx });
 			return true;
 		}
-	for (uint32_t i = 0; i < d->nobj; i++) {
+	for (uint32_t l = 0; l < d->nlive; l++) {
+		uint32_t i = d->live[l];
 		const struct vl_dobj *o = &d->obj[i];
 
 		if (kmapped(d, o))
@@ -680,7 +715,7 @@ static void record_area(struct vl_decoder *d, const struct vl_dop *op,
 	a->addr = res->addr;
 	if (!res->addr)
 		return;
-	a->live = true;
+	set_live(d, op->obj, true);
 	a->area_kind = op->kind == OP_VMAP ? VL_AREA_VMAP
 		       : op->kind == OP_VMALLOC ? VL_AREA_VMALLOC : VL_AREA_GET;
 	if (op->kind == OP_VMAP) {
@@ -696,7 +731,7 @@ static void record_area(struct vl_decoder *d, const struct vl_dop *op,
 
 static void record_unarea(struct vl_decoder *d, struct vl_dobj *a)
 {
-	a->live = false;
+	set_live(d, (uint32_t)(a - d->obj), false);
 	a->addr = 0;
 	if (a->area_kind == VL_AREA_VMAP)
 		for (uint32_t i = 0; i < a->npages; i++)
@@ -711,12 +746,12 @@ static void record(struct vl_decoder *d, const struct vl_dop *op, const struct v
 
 	switch (op->kind) {
 	case OP_PAGE:
-		o->live = o->page != NULL;
+		set_live(d, op->obj, o->page != NULL);
 		o->addr = o->page ? lowmem_page_address(o->page) : 0;
 		if (o->live && !is_high(o))
 			follow_page(d, op->obj, 0);
 		return;
-	case OP_FREE_PAGE: o->live = false; return;
+	case OP_FREE_PAGE: set_live(d, op->obj, false); return;
 	case OP_KMAP:
 		if (!res->addr)
 			return;
@@ -767,12 +802,16 @@ int vl_decode_begin(struct vl_decoder *d, enum vl_decode_target target,
 	d->data = data;
 	d->len = len;
 	b = take(d);
-	d->cfg = (struct vl_config){ .layout = b & 4u ? "biscuitos" : "small", .debug = true,
+	d->cfg = (struct vl_config){ .layout = (b & 0x1Cu) == 0x1Cu ? "biscuitos" : "small",
+				     .debug = true,
 				     .cpus = 1u + b % 4u };
 	d->obj = malloc(VL_DECODE_MAX_OBJS * sizeof(*d->obj));
-	if (!d->obj || vl_boot(&d->cfg)) {
+	d->live = malloc(VL_DECODE_MAX_OBJS * sizeof(*d->live));
+	if (!d->obj || !d->live || vl_boot(&d->cfg)) {
 		free(d->obj);
+		free(d->live);
 		d->obj = NULL;
+		d->live = NULL;
 		return -ENOMEM;
 	}
 	saved_handler = vl_set_bug_handler(decode_bug_handler);
@@ -784,16 +823,18 @@ void vl_decode_end(struct vl_decoder *d)
 	vl_set_bug_handler(saved_handler);
 	vl_shutdown();
 	free(d->obj);
+	free(d->live);
 	d->obj = NULL;
+	d->live = NULL;
 }
 
 uint32_t vl_decode_leftover(const struct vl_decoder *d, uint32_t *objs, uint32_t max)
 {
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < d->nobj && n < max; i++)
-		if (is_page(&d->obj[i]))
-			objs[n++] = i;
+	for (uint32_t i = 0; i < d->nlive && n < max; i++)
+		if (is_page(&d->obj[d->live[i]]))
+			objs[n++] = d->live[i];
 	return n;
 }
 

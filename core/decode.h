@@ -3,8 +3,9 @@
  * sequence on a booted machine, which `vmaplab decode` prints as a trace
  * and the fuzz harnesses (fuzz/) run against a reference model.
  *
- * Input: byte 0 picks the CPU count (1 + b % 4) and the layout (bit 2:
- * "biscuitos", else "small", whose limits are a few operations away);
+ * Input: byte 0 picks the CPU count (1 + b % 4) and the layout (bits 2-4
+ * all set: "biscuitos", else "small", whose limits are a few operations
+ * away, so most inputs reach them);
  * then each operation is an opcode byte and its argument bytes (0 once
  * the input is used up).  Object arguments are indices taken modulo the objects an operation may
  * legally use, so nothing is ever rejected.  Opcodes 0xF8..0xFF end the
@@ -81,6 +82,8 @@ struct vl_decoder {
 	size_t len, pos;
 	struct vl_dobj *obj;         /* VL_DECODE_MAX_OBJS of them */
 	uint32_t nobj;
+	uint32_t *live;              /* indices of the live objects, ascending */
+	uint32_t nlive;
 	uint32_t next_pat;           /* pattern ids handed out so far */
 	uint32_t bulk_left;          /* pages still to map in a bulk run */
 	bool bulk_hold;              /* bulk: keep the kmap (else kunmap) */

@@ -136,10 +136,11 @@ static bool fix_slot_of(vaddr_t va, uint32_t *idx)
 /* The slots this operation changed: in the model, or in the page tables. */
 static const char *check_fixmap_step(void)
 {
+	const uint32_t n = nr_fixed();
 	const char *w;
 	uint32_t idx;
 
-	for (idx = 0; idx < nr_fixed(); idx++)
+	for (idx = 0; idx < n && memcmp(model.fix_pfn, seen_fix, n * sizeof(*seen_fix)); idx++)
 		if (model.fix_pfn[idx] != seen_fix[idx]) {
 			seen_fix[idx] = model.fix_pfn[idx];
 			if ((w = check_fix_slot(idx)))
