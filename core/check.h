@@ -19,7 +19,7 @@ const char *vl_check_all(void);
  * memory; tracking stays off then.
  */
 const char *vl_check_track_start(void);
-/* vl_check_track_stop - tracking off, shadows freed. */
+/* vl_check_track_stop - tracking off (the shadows' memory is kept). */
 void vl_check_track_stop(void);
 
 /*

@@ -12,7 +12,6 @@
 #include "decode.h"
 #include "fixmap.h"
 #include "highmem.h"
-#include "mmu.h"
 #include "physmem.h"
 
 /* Opcodes; each target uses a subset. */
@@ -126,23 +125,18 @@ static bool mapping_valid(const struct vl_decoder *d, const struct vl_dobj *o)
 	return false;
 }
 
-/* A count-1 PKMAP slot still holds the page: its last kmap address is the
- * only one page_address() could give, so a look at that slot suffices. */
-static bool pkmap_holds(const struct vl_dobj *o)
+/* A PKMAP slot still holds the page: the slot of its last kmap, as long
+ * as no later kmap took the slot over and no flush emptied it. */
+static bool pkmap_holds(const struct vl_decoder *d, const struct vl_dobj *o)
 {
-	const pte_t *ptep;
-
-	if (!is_high(o) || !in_pkmap(o->addr) || pkmap_count[PKMAP_NR(o->addr)] < 1)
-		return false;
-	ptep = vl_pte_lookup(o->addr);
-	return ptep && pte_present(*ptep) && pte_pfn(*ptep) == page_to_pfn(o->page);
+	return o->slot && d->slot_owner[o->slot - 1] == (uint32_t)(o - d->obj) + 1 &&
+	       pkmap_count[o->slot - 1] >= 1;
 }
 
 /* Free-able: nothing maps it, not even a count-1 PKMAP slot. */
 static bool freeable(const struct vl_decoder *d, const struct vl_dobj *o)
 {
-	(void)d;
-	return is_page(o) && !o->kmaps && !o->pins && !pkmap_holds(o);
+	return is_page(o) && !o->kmaps && !o->pins && !pkmap_holds(d, o);
 }
 
 static bool kmapped(const struct vl_decoder *d, const struct vl_dobj *o)
@@ -209,22 +203,37 @@ static int pick(const struct vl_decoder *d,
 		bool (*ok)(const struct vl_decoder *, const struct vl_dobj *),
 		uint32_t arg)
 {
-	uint32_t n = 0;
+	uint32_t cand[VL_DECODE_MAX_OBJS], n = 0;
 
 	for (uint32_t i = 0; i < d->nlive; i++)
-		n += ok(d, &d->obj[d->live[i]]);
-	if (!n)
-		return -1;
-	arg %= n;
-	for (uint32_t i = 0; i < d->nlive; i++)
-		if (ok(d, &d->obj[d->live[i]]) && arg-- == 0)
-			return (int)d->live[i];
-	return -1;
+		if (ok(d, &d->obj[d->live[i]]))
+			cand[n++] = d->live[i];
+	return n ? (int)cand[arg % n] : -1;
+}
+
+/* Room for one more object: the arrays double up to VL_DECODE_MAX_OBJS,
+ * so a short input allocates little. */
+static bool grow_objs(struct vl_decoder *d)
+{
+	uint32_t cap = 2 * d->cap;
+	struct vl_dobj *obj;
+	uint32_t *live;
+
+	if (d->cap == VL_DECODE_MAX_OBJS)
+		return false;
+	if ((obj = realloc(d->obj, cap * sizeof(*obj))))
+		d->obj = obj;
+	if ((live = realloc(d->live, cap * sizeof(*live))))
+		d->live = live;
+	if (!obj || !live)
+		return false;
+	d->cap = cap;
+	return true;
 }
 
 static int new_obj(struct vl_decoder *d, bool is_area)
 {
-	if (d->nobj == VL_DECODE_MAX_OBJS)
+	if (d->nobj == d->cap && !grow_objs(d))
 		return -1;
 	d->obj[d->nobj] = (struct vl_dobj){ .name = d->nobj, .is_area = is_area };
 	return (int)d->nobj++;
@@ -636,6 +645,11 @@ static bool teardown_one(struct vl_decoder *d)
 
 bool vl_decode_next(struct vl_decoder *d, struct vl_dop *op)
 {
+	/* the budget spent: the input counts as used up, teardown follows */
+	if (d->nops >= VL_DECODE_MAX_OPS && !d->qlen) {
+		d->bulk_left = 0;
+		d->pos = d->len;
+	}
 	while (!d->qlen && !d->dead) {
 		if (d->bulk_left)
 			bulk_step(d);
@@ -651,6 +665,7 @@ bool vl_decode_next(struct vl_decoder *d, struct vl_dop *op)
 	*op = d->queue[d->qhead];
 	d->qhead = (d->qhead + 1) % VL_DECODE_QUEUE;
 	d->qlen--;
+	d->nops++;
 	return true;
 }
 
@@ -758,6 +773,10 @@ static void record(struct vl_decoder *d, const struct vl_dop *op, const struct v
 		o->kmaps++;
 		o->addr = res->addr;
 		o->cpu = op->cpu;
+		if (in_pkmap(res->addr)) {
+			o->slot = PKMAP_NR(res->addr) + 1;
+			d->slot_owner[o->slot - 1] = self;
+		}
 		follow_page(d, op->obj, op->cpu);
 		return;
 	case OP_KUNMAP: o->kmaps--; return;
@@ -805,8 +824,9 @@ int vl_decode_begin(struct vl_decoder *d, enum vl_decode_target target,
 	d->cfg = (struct vl_config){ .layout = (b & 0x1Cu) == 0x1Cu ? "biscuitos" : "small",
 				     .debug = true,
 				     .cpus = 1u + b % 4u };
-	d->obj = malloc(VL_DECODE_MAX_OBJS * sizeof(*d->obj));
-	d->live = malloc(VL_DECODE_MAX_OBJS * sizeof(*d->live));
+	d->cap = 64;
+	d->obj = malloc(d->cap * sizeof(*d->obj));
+	d->live = malloc(d->cap * sizeof(*d->live));
 	if (!d->obj || !d->live || vl_boot(&d->cfg)) {
 		free(d->obj);
 		free(d->live);

@@ -10,7 +10,8 @@
  * the input is used up).  Object arguments are indices taken modulo the objects an operation may
  * legally use, so nothing is ever rejected.  Opcodes 0xF8..0xFF end the
  * input with a probe: one operation the kernel must BUG on.  When the
- * input is used up, teardown operations unmap and free everything.
+ * input is used up, or VL_DECODE_MAX_OPS operations have run, teardown
+ * operations unmap and free everything.
  *
  * Which operation an argument picks depends on earlier results (a failed
  * kmap leaves nothing to kunmap), so the decoder runs each operation on
@@ -30,6 +31,9 @@ int vl_decode_target(const char *name);
 #define VL_DECODE_MAX_VMAP 8u      /* pages per vmap */
 #define VL_DECODE_MAX_OBJS 2048u   /* pages and areas per input */
 #define VL_DECODE_QUEUE 16u
+/* Operations an input may run before teardown: bounds an execution (bulk
+ * opcodes expand) while a biscuitos PKMAP wrap, 3 x 512, still fits. */
+#define VL_DECODE_MAX_OPS 2048u
 #define VL_DECODE_FIX_MAX 256u     /* fixed slots tracked */
 
 /* One decoded operation: a trace operation on objects P<n> / A<n>. */
@@ -69,6 +73,7 @@ struct vl_dobj {
 	uint32_t cpu;        /* the CPU that made the last mapping */
 	uint32_t kmaps;      /* page: kmap() references held */
 	uint32_t pins;       /* page: vmap areas, fixed and atomic slots on it */
+	uint32_t slot;       /* page: PKMAP slot + 1 of its last kmap, 0 none */
 	uint32_t pat;        /* page: pattern id, 0 = none written; area: first */
 	uint8_t area_kind;   /* enum vl_area_kind */
 	uint32_t npages;     /* area: mapped pages */
@@ -80,8 +85,9 @@ struct vl_decoder {
 	struct vl_config cfg;
 	const uint8_t *data;
 	size_t len, pos;
-	struct vl_dobj *obj;         /* VL_DECODE_MAX_OBJS of them */
-	uint32_t nobj;
+	struct vl_dobj *obj;         /* cap of them, at most VL_DECODE_MAX_OBJS */
+	uint32_t nobj, cap;
+	uint32_t nops;               /* operations handed out so far */
 	uint32_t *live;              /* indices of the live objects, ascending */
 	uint32_t nlive;
 	uint32_t next_pat;           /* pattern ids handed out so far */
@@ -91,6 +97,7 @@ struct vl_decoder {
 	uint32_t qhead, qlen;
 	uint32_t atomic_owner[VL_MAX_CPUS][KM_TYPE_NR]; /* obj + 1 */
 	uint32_t fix_owner[VL_DECODE_FIX_MAX];               /* obj + 1 */
+	uint32_t slot_owner[LAST_PKMAP_MAX];  /* obj + 1 of each slot's last kmap */
 	int32_t bulk_obj;            /* bulk: the page in progress, -1 none */
 	uint8_t bulk_stage;          /* bulk: 0 new page, 1 kmap, 2 done */
 	bool ended;                  /* a probe ran: no teardown */

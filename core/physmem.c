@@ -6,7 +6,7 @@
  * reserved at boot and backed page by page on first touch, so a 1 GiB
  * layout costs nothing until used, also in a 32-bit process.
  *
- * A shutdown keeps that host memory for the next boot of the same layout,
+ * A shutdown keeps that host memory for a later boot of the same layout,
  * which rewinds it instead of rebuilding it: a zone's free stack below its
  * low-water mark never moved, so only the frames above it (every frame
  * ever handed out) get their stack entry, flags and bytes back.  The
@@ -41,7 +41,10 @@ struct host_mem {
 	struct zone zones[2];  /* [0] lowmem, [1] highmem */
 };
 static struct host_mem hm;     /* the booted machine's */
-static struct host_mem spare;  /* kept by the last shutdown */
+/* Kept by shutdowns, most recent first: always the last machine's, and
+ * the one before if both fit SPARE_BUDGET (the fuzzers alternate two). */
+static struct host_mem spares[2];
+#define SPARE_BUDGET (256ull << 20)  /* bytes of frames */
 static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t fail_countdown;
 
@@ -107,19 +110,30 @@ static void zone_rewind(struct zone *z)
 	z->nr_free = z->low_water = z->size;
 }
 
+static uint64_t frame_bytes(const struct host_mem *h)
+{
+	return h->layout ? (uint64_t)(h->layout->lowmem_pages + h->layout->highmem_pages) *
+				   PAGE_SIZE : 0;
+}
+
 void vl_physmem_init(void)
 {
 	const struct vl_layout *l = vl.layout;
+	uint32_t s = spares[0].layout == l ? 0 : spares[1].layout == l ? 1 : 2;
 
 	vl_nr_pages = l->lowmem_pages + l->highmem_pages;
 	vl_pfn_offset = l->phys_offset >> PAGE_SHIFT;
-	if (spare.layout == l) {
-		hm = spare;
-		spare = (struct host_mem){ 0 };
+	if (s < 2) {
+		hm = spares[s];
+		spares[s] = spares[1];
+		spares[1] = (struct host_mem){ 0 };
 		zone_rewind(&hm.zones[0]);
 		zone_rewind(&hm.zones[1]);
 	} else {
-		host_mem_free(&spare);
+		/* room first: a 32-bit host has address space for one big layout */
+		host_mem_free(&spares[1]);
+		if ((uint64_t)vl_nr_pages * PAGE_SIZE + frame_bytes(&spares[0]) > SPARE_BUDGET)
+			host_mem_free(&spares[0]);
 		host_mem_alloc();
 	}
 	mem_map = hm.mem_map;
@@ -128,8 +142,11 @@ void vl_physmem_init(void)
 
 void vl_physmem_exit(void)
 {
-	host_mem_free(&spare);
-	spare = hm;
+	if (frame_bytes(&hm) + frame_bytes(&spares[0]) > SPARE_BUDGET)
+		host_mem_free(&spares[0]);
+	host_mem_free(&spares[1]);
+	spares[1] = spares[0];
+	spares[0] = hm;
 	hm = (struct host_mem){ 0 };
 	mem_map = NULL;
 	vl_nr_pages = 0;

@@ -117,12 +117,13 @@ static uint32_t km_index(const struct model *m, const struct vl_dop *op)
 
 /* ---- pkmap ---- */
 
+/* The slot mapping a highmem pfn, -1 if none.  A page holds at most one
+ * slot, the last one handed to it: pfn_slot remembers which. */
 static int slot_of(const struct model *m, uint32_t pfn)
 {
-	for (uint32_t i = 0; i < m->l->last_pkmap; i++)
-		if (m->count[i] >= 1 && m->slot_pfn[i] == pfn)
-			return (int)i;
-	return -1;
+	int nr = m->pfn_slot[idx_of(m, pfn) - m->l->lowmem_pages] - 1;
+
+	return nr >= 0 && m->count[nr] >= 1 && m->slot_pfn[nr] == pfn ? nr : -1;
 }
 
 void model_flush_pkmaps(struct model *m)
@@ -167,6 +168,7 @@ static void m_kmap(struct model *m, uint32_t pfn, struct vl_dres *w)
 	if (nr < 0 && (nr = new_slot(m)) >= 0) {
 		m->count[nr] = 1;
 		m->slot_pfn[nr] = pfn;
+		m->pfn_slot[idx_of(m, pfn) - m->l->lowmem_pages] = (uint16_t)(nr + 1);
 	}
 	if (nr < 0) {
 		w->err = EDEADLK;
@@ -475,11 +477,13 @@ int model_init(struct model *m, const struct vl_layout *l, uint32_t cpus)
 		table_for(m, va);
 	m->allocs = 0;  /* vl_boot() zeroes the counters after that */
 	m->boot_tables = m->pt_pages;
-	return 0;
+	m->pfn_slot = calloc(l->highmem_pages ? l->highmem_pages : 1, sizeof(*m->pfn_slot));
+	return m->pfn_slot ? 0 : -ENOMEM;
 }
 
 void model_free(struct model *m)
 {
+	free(m->pfn_slot);
 	for (uint32_t i = 0; i < m->nareas; i++)
 		free(m->areas[i].pfns);
 	free(m->areas);

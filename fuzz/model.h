@@ -34,6 +34,7 @@ struct model {
 	uint8_t has_table[4096];     /* per PMD: a page table exists */
 	int count[LAST_PKMAP_MAX];   /* 0 free, 1 stale, n>=2 n-1 users */
 	uint32_t slot_pfn[LAST_PKMAP_MAX];
+	uint16_t *pfn_slot;          /* per highmem frame: its last slot + 1 */
 	uint32_t last;               /* last_pkmap_nr */
 	uint32_t fix_pfn[VL_DECODE_FIX_MAX]; /* pfn + 1, 0 = no PTE */
 	struct model_area *areas;    /* sorted by addr */
