@@ -627,18 +627,25 @@ static bool teardown_one(struct vl_decoder *d)
 			push_back(d, &(struct vl_dop){ .kind = OP_CLEAR_FIXMAP, .num = idx });
 			return true;
 		}
+	/* objects below td_from needed nothing; a vunmap may unpin pages */
 	for (uint32_t l = 0; l < d->nlive; l++) {
 		uint32_t i = d->live[l];
 		const struct vl_dobj *o = &d->obj[i];
 
+		if (i < d->td_from)
+			continue;
+		d->td_from = i;
 		if (kmapped(d, o))
 			push(d, OP_KUNMAP, i);
 		else if (o->live && o->is_area)
 			push(d, o->area_kind == VL_AREA_VMAP ? OP_VUNMAP : OP_VFREE, i);
 		else if (freeable(d, o))
 			push(d, OP_FREE_PAGE, i);
-		if (d->qlen)
+		if (d->qlen) {
+			if (d->queue[d->qhead].kind == OP_VUNMAP)
+				d->td_from = 0;
 			return true;
+		}
 	}
 	return false;
 }

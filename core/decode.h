@@ -88,6 +88,7 @@ struct vl_decoder {
 	struct vl_dobj *obj;         /* cap of them, at most VL_DECODE_MAX_OBJS */
 	uint32_t nobj, cap;
 	uint32_t nops;               /* operations handed out so far */
+	uint32_t td_from;            /* teardown: first object still to look at */
 	uint32_t *live;              /* indices of the live objects, ascending */
 	uint32_t nlive;
 	uint32_t next_pat;           /* pattern ids handed out so far */
