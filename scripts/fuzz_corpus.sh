@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Replay every committed corpus input through the plain (no fuzzer) build,
-# keeping each decoded trace with its results in ALL_OUTPUTS_FILE (compared
+# one process per input, keeping each decoded trace with its results in ALL_OUTPUTS_FILE (compared
 # across architectures by `make test`).  Exits non-zero on the first failure.
 # usage: fuzz_corpus.sh ALL_OUTPUTS_FILE
 set -u
@@ -20,4 +20,12 @@ for t in $ALL_TARGETS; do
 	done
 done
 rm -f /tmp/vmaplab-fuzz-corpus.$$
-echo "fuzz corpus: $n inputs replayed, all passed"
+# Once more per target in one process, so each machine after the first is
+# a rewound one, and with vl_check_all() after every operation in place of
+# the incremental check: both must pass too.
+for t in $ALL_TARGETS; do
+	set -- corpus/$t/*
+	[ -f "$1" ] || continue
+	FUZZ_FULL_CHECK=1 ${RUN:-} "$FUZZ_DIR/plain/$t" "$@" || { echo "FAIL $t (full checks)"; exit 1; }
+done
+echo "fuzz corpus: $n inputs replayed, all passed (also in one process, with full checks)"

@@ -11,4 +11,6 @@ if [ "$target" = trace ]; then
 	echo "--- input (trace text)"; head -c 4000 "$file"; echo
 	exec ${RUN:-} "$FUZZ_DIR/plain/trace" "$file"
 fi
+# the whole vl_check_all() after every operation, not the incremental check
+export FUZZ_FULL_CHECK=1
 exec ${RUN:-} "$FUZZ_DIR/plain/$target" -v "$file"
