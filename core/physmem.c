@@ -194,7 +194,7 @@ void __free_page(struct page *page)
 	struct zone *z = &hm.zones[PageHighMem(page) ? 1 : 0];
 	z->free[z->nr_free++] = (uint32_t)(page - mem_map);
 	pthread_mutex_unlock(&zone_lock);
-	vl_track_log_free((uint32_t)(page - mem_map));
+	vl_track_free((uint32_t)(page - mem_map));
 	vl_this_stats()->page_frees++;
 }
 

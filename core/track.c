@@ -32,8 +32,6 @@ void vl_track_log_pte(pte_t *ptep, pte_t old, pte_t new)
 
 void vl_track_log_free(uint32_t idx)
 {
-	if (!vl_track.on)
-		return;
 	if (vl_track.nr_frees == VL_TRACK_MAX) {
 		vl_track.overflow = true;
 		return;

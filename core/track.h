@@ -26,13 +26,22 @@ struct vl_track {
 };
 extern struct vl_track vl_track;
 
-/* vl_track_start / vl_track_stop - turn logging on (logs emptied) or off. */
+/*
+ * vl_track_start / vl_track_stop - turn logging on (logs emptied) or off.
+ * Cannot fail; no kernel counterpart (the lab's own instrumentation).
+ * vl_boot() stops it.
+ */
 void vl_track_start(void);
 void vl_track_stop(void);
-/* vl_track_clear - empty the logs: the next operation starts afresh. */
+/* vl_track_clear - empty the logs (entries and overflow flag). */
 void vl_track_clear(void);
 
-/* Hooks of set_pte/pte_clear and __free_page; nothing when off. */
+/*
+ * vl_track_log_pte / vl_track_log_free - append one PTE write (slot, old
+ * and new value) or one freed frame (mem_map index) to its log; a full log
+ * sets the overflow flag instead.  Called through the inline hooks below
+ * by set_pte/pte_clear and __free_page, only while tracking is on.
+ */
 void vl_track_log_pte(pte_t *ptep, pte_t old, pte_t new);
 void vl_track_log_free(uint32_t idx);
 
@@ -40,6 +49,12 @@ static inline void vl_track_pte(pte_t *ptep, pte_t new)
 {
 	if (__builtin_expect(vl_track.on, 0))
 		vl_track_log_pte(ptep, *ptep, new);
+}
+
+static inline void vl_track_free(uint32_t idx)
+{
+	if (__builtin_expect(vl_track.on, 0))
+		vl_track_log_free(idx);
 }
 
 #endif
