@@ -107,9 +107,9 @@ struct vl_decoder {
 };
 
 /*
- * vl_decode_begin - boot the machine the input asks for (biscuitos, debug
- * on) and install a BUG handler that vl_decode_exec() turns into
- * vl_dres.bugged.  Returns 0, or -ENOMEM.
+ * vl_decode_begin - boot the machine byte 0 asks for (small or biscuitos,
+ * 1-4 CPUs, debug on) and install a BUG handler that vl_decode_exec()
+ * turns into vl_dres.bugged.  Returns 0, or -ENOMEM.
  */
 int vl_decode_begin(struct vl_decoder *d, enum vl_decode_target target,
 		    const uint8_t *data, size_t len);
