@@ -34,7 +34,9 @@ struct tlb {
 	uint32_t used[TLB_DIRS];   /* dir indices with a chunk, ascending */
 	uint32_t nr_used;
 };
-static struct tlb tlbs[VL_MAX_CPUS];
+/* On the heap, allocated at a CPU's first boot and kept: 192 KiB each
+ * would otherwise sit in .bss between the hot globals of the allocators. */
+static struct tlb *tlbs[VL_MAX_CPUS];
 
 static uint32_t pgd_index(vaddr_t va)
 {
@@ -112,14 +114,14 @@ static void tlb_list_chunk(struct tlb *t, uint32_t d)
 static _Atomic pte_t *tlb_slot(uint32_t cpu, vaddr_t va, bool create)
 {
 	uint32_t vpn = va >> PAGE_SHIFT;
-	_Atomic(_Atomic pte_t *) *d = &tlbs[cpu].dir[vpn >> TLB_CHUNK_SHIFT];
+	_Atomic(_Atomic pte_t *) *d = &tlbs[cpu]->dir[vpn >> TLB_CHUNK_SHIFT];
 	_Atomic pte_t *chunk = atomic_load_explicit(d, memory_order_acquire);
 
 	if (!chunk && create) {
 		chunk = calloc(TLB_CHUNK, sizeof(*chunk));
 		if (!chunk)
 			return NULL;
-		tlb_list_chunk(&tlbs[cpu], vpn >> TLB_CHUNK_SHIFT);
+		tlb_list_chunk(tlbs[cpu], vpn >> TLB_CHUNK_SHIFT);
 		atomic_store_explicit(d, chunk, memory_order_release);
 	}
 	return chunk ? &chunk[vpn & (TLB_CHUNK - 1u)] : NULL;
@@ -287,9 +289,9 @@ int vl_for_each_tlb(int (*fn)(uint32_t cpu, vaddr_t va, pte_t pte, void *arg),
 		    void *arg)
 {
 	for (uint32_t cpu = 0; cpu < vl.cpus; cpu++)
-		for (uint32_t u = 0; u < tlbs[cpu].nr_used; u++) {
-			uint32_t d = tlbs[cpu].used[u];
-			_Atomic pte_t *chunk = atomic_load(&tlbs[cpu].dir[d]);
+		for (uint32_t u = 0; u < tlbs[cpu]->nr_used; u++) {
+			uint32_t d = tlbs[cpu]->used[u];
+			_Atomic pte_t *chunk = atomic_load(&tlbs[cpu]->dir[d]);
 
 			for (uint32_t i = 0; i < TLB_CHUNK; i++) {
 				pte_t pte = atomic_load_explicit(&chunk[i], memory_order_relaxed);
@@ -309,12 +311,15 @@ void vl_mmu_init(void)
 	nr_pgd_used = 0;
 	if (!swapper_pg_dir || !pgd_used)
 		vl_bug(__func__, "no host memory for swapper_pg_dir");
+	for (uint32_t cpu = 0; cpu < vl.cpus; cpu++)
+		if (!tlbs[cpu] && !(tlbs[cpu] = calloc(1, sizeof(*tlbs[cpu]))))
+			vl_bug(__func__, "no host memory for cpu%u's TLB", cpu);
 }
 
 void vl_mmu_exit(void)
 {
 	for (uint32_t cpu = 0; cpu < vl.cpus; cpu++) {
-		struct tlb *t = &tlbs[cpu];
+		struct tlb *t = tlbs[cpu];
 
 		for (uint32_t u = 0; u < t->nr_used; u++) {
 			free((void *)atomic_load_explicit(&t->dir[t->used[u]], memory_order_relaxed));
