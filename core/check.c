@@ -251,14 +251,18 @@ const char *vl_check_all(void)
  * Incremental checking.  Between two calls, an operation can break an
  * invariant only where it changed something: a PTE it wrote (logged by
  * set_pte/pte_clear), a frame it freed (logged by __free_page), a
- * pkmap_count entry, the vmlist.  vl_check_step() looks exactly there,
- * against shadows of the state it last saw whole.
+ * pkmap_count entry (logged by kmap, kunmap and the flush), the vmlist.
+ * vl_check_step() looks exactly there, against shadows of the state it
+ * last saw whole.
  */
 static struct {
 	int count[LAST_PKMAP_MAX];    /* pkmap_count at the last check */
 	uint32_t used;                /* slots with a count above 0 */
 	uint32_t *refs;               /* per mem_map index: PTEs mapping it */
-	uint32_t nr_refs;
+	uint32_t nr_refs;             /* entries allocated */
+	/* the indices refs[] ever counted, so a resync clears only those */
+	uint32_t *touched, nr_touched;
+	uint8_t *listed;
 	struct area_shadow {
 		const struct vm_struct *a;
 		vaddr_t addr;
@@ -277,13 +281,43 @@ static uint32_t frame_of(pte_t pte)
 	return (uint32_t)(pfn_to_page(pte_pfn(pte)) - mem_map);
 }
 
+static void ref_inc(uint32_t idx)
+{
+	if (!sh.refs[idx]++ && !sh.listed[idx]) {
+		sh.listed[idx] = 1;
+		sh.touched[sh.nr_touched++] = idx;
+	}
+}
+
 static int count_ref(vaddr_t va, pte_t pte, void *arg)
 {
 	(void)va;
 	(void)arg;
 	if (maps_frame(pte))
-		sh.refs[frame_of(pte)]++;
+		ref_inc(frame_of(pte));
 	return 0;
+}
+
+/* refs[] all zero, in a time that depends on what was counted, not on
+ * the size of mem_map. */
+static bool clear_refs(void)
+{
+	/* sized for the largest machine yet: layouts alternate in the fuzzers */
+	if (sh.nr_refs < vl_nr_pages) {
+		free(sh.refs);
+		free(sh.touched);
+		free(sh.listed);
+		sh.refs = calloc(vl_nr_pages, sizeof(*sh.refs));
+		sh.touched = malloc(vl_nr_pages * sizeof(*sh.touched));
+		sh.listed = calloc(vl_nr_pages, sizeof(*sh.listed));
+		sh.nr_refs = sh.refs && sh.touched && sh.listed ? vl_nr_pages : 0;
+		sh.nr_touched = 0;
+		return sh.nr_refs != 0;
+	}
+	for (uint32_t i = 0; i < sh.nr_touched; i++)
+		sh.refs[sh.touched[i]] = sh.listed[sh.touched[i]] = 0;
+	sh.nr_touched = 0;
+	return true;
 }
 
 static bool shadow_areas(void)
@@ -309,14 +343,8 @@ static bool shadow_areas(void)
 /* Shadows from the whole machine, after a full check. */
 static const char *resync(void)
 {
-	if (sh.nr_refs != vl_nr_pages) {
-		free(sh.refs);
-		sh.refs = malloc(vl_nr_pages * sizeof(*sh.refs));
-		sh.nr_refs = sh.refs ? vl_nr_pages : 0;
-	}
-	if (!sh.refs || !shadow_areas())
+	if (!clear_refs() || !shadow_areas())
 		return fail("no host memory for the incremental checker's shadows");
-	memset(sh.refs, 0, vl_nr_pages * sizeof(*sh.refs));
 	vl_for_each_set_pte(0, 0xFFFFFFFFu, count_ref, NULL);
 	memcpy(sh.count, pkmap_count, sizeof(sh.count));
 	sh.used = 0;
@@ -394,7 +422,7 @@ static const char *check_pte_write(const struct vl_pte_write *w)
 	if (maps_frame(w->old))
 		sh.refs[frame_of(w->old)]--;
 	if (maps_frame(w->new))
-		sh.refs[frame_of(w->new)]++;
+		ref_inc(frame_of(w->new));
 	if ((why = check_stale_tlbs(va)))
 		return why;
 	if (in_pkmap(va)) {
@@ -430,33 +458,15 @@ static const char *check_free_frame(uint32_t idx)
 	return NULL;
 }
 
-/* No early exit: the compiler vectorizes it, and unlike memcmp() no
- * fuzzer interceptor stands in the way; ASan would only re-check bounds
- * the callers fix, on every step. */
-__attribute__((no_sanitize("address", "undefined")))
-static bool same_counts(const int *a, const int *b, uint32_t n)
-{
-	int diff = 0;
-
-	for (uint32_t i = 0; i < n; i++)
-		diff |= a[i] ^ b[i];
-	return !diff;
-}
-
-/* The slots in [lo, hi) whose count moved; halving finds the one or two
- * an operation changes without a look at every slot. */
-static const char *check_count_range(uint32_t lo, uint32_t hi)
+/* The slots whose count was written since the last check (the count log
+ * of kmap, kunmap and the flush), against the shadow. */
+static const char *check_moved_counts(void)
 {
 	uint32_t dummy = 0;
 
-	if (same_counts(&pkmap_count[lo], &sh.count[lo], hi - lo))
-		return NULL;
-	if (hi - lo > 16) {
-		const char *why = check_count_range(lo, (lo + hi) / 2);
+	for (uint32_t i = 0; i < vl_track.nr_counts; i++) {
+		uint32_t nr = vl_track.counts[i];
 
-		return why ? why : check_count_range((lo + hi) / 2, hi);
-	}
-	for (uint32_t nr = lo; nr < hi; nr++) {
 		if (pkmap_count[nr] == sh.count[nr])
 			continue;
 		sh.used += (pkmap_count[nr] > 0) - (sh.count[nr] > 0);
@@ -469,7 +479,7 @@ static const char *check_count_range(uint32_t lo, uint32_t hi)
 
 static const char *check_changed_slots(void)
 {
-	const char *why = check_count_range(0, LAST_PKMAP);
+	const char *why = check_moved_counts();
 
 	if (why)
 		return why;

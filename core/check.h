@@ -25,7 +25,8 @@ void vl_check_track_stop(void);
 /*
  * vl_check_step - the invariants of vl_check_all() over what changed since
  * the last call (or since vl_check_track_start()): the PTEs written, the
- * frames freed, the pkmap_count entries changed, the areas added.  Given
+ * frames freed, the pkmap_count entries written (all three logged, see
+ * track.h), the areas added.  Given
  * that the state was whole then, it finds what vl_check_all() would, at the
  * cost of the change.  Empties the change logs.  Without tracking, or after
  * a log overflowed, it is vl_check_all().  Single-threaded use only.

@@ -828,7 +828,7 @@ int vl_decode_begin(struct vl_decoder *d, enum vl_decode_target target,
 	d->data = data;
 	d->len = len;
 	b = take(d);
-	d->cfg = (struct vl_config){ .layout = (b & 0x1Cu) == 0x1Cu ? "biscuitos" : "small",
+	d->cfg = (struct vl_config){ .layout = (b & 0x3Cu) == 0x3Cu ? "biscuitos" : "small",
 				     .debug = true,
 				     .cpus = 1u + b % 4u };
 	d->cap = 64;

@@ -3,7 +3,7 @@
  * sequence on a booted machine, which `vmaplab decode` prints as a trace
  * and the fuzz harnesses (fuzz/) run against a reference model.
  *
- * Input: byte 0 picks the CPU count (1 + b % 4) and the layout (bits 2-4
+ * Input: byte 0 picks the CPU count (1 + b % 4) and the layout (bits 2-5
  * all set: "biscuitos", else "small", whose limits are a few operations
  * away, so most inputs reach them);
  * then each operation is an opcode byte and its argument bytes (0 once

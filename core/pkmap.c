@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "highmem.h"
+#include "track.h"
 #include "mmu.h"
 #include "physmem.h"
 
@@ -74,6 +75,7 @@ void flush_all_zero_pkmaps(void)
 		if (pkmap_count[nr] != 1)
 			continue;
 		pkmap_count[nr] = 0;
+		vl_track_count(nr);
 		ptep = pkmap_pte(nr);
 		pte = *ptep;
 		if (!pte_present(pte))
@@ -152,6 +154,7 @@ vaddr_t map_new_virtual(struct page *page)
 	vaddr = PKMAP_ADDR(last_pkmap_nr);
 	set_pte(pkmap_pte(last_pkmap_nr), pfn_pte(page_to_pfn(page), PAGE_KERNEL));
 	pkmap_count[last_pkmap_nr] = 1;
+	vl_track_count(last_pkmap_nr);
 	set_page_address(page, vaddr);
 	return vaddr;
 }
@@ -174,6 +177,7 @@ vaddr_t kmap_high(struct page *page)
 	nr = PKMAP_NR(vaddr);
 	if (++pkmap_count[nr] < 2)
 		pkmap_bug(__func__, "pkmap_count[%u] below 2", nr);
+	vl_track_count(nr);
 	pthread_mutex_unlock(&kmap_lock);
 	return vaddr;
 }
@@ -192,6 +196,7 @@ void kunmap_high(struct page *page)
 	/* a count must never reach 0 without a TLB flush */
 	if (--pkmap_count[nr] == 0)
 		pkmap_bug(__func__, "pkmap_count[%u] dropped to 0", nr);
+	vl_track_count(nr);
 	need_wakeup = pkmap_count[nr] == 1 && pkmap_wake_all();
 	pthread_mutex_unlock(&kmap_lock);
 	if (need_wakeup)

@@ -18,7 +18,7 @@ void vl_track_stop(void)
 void vl_track_clear(void)
 {
 	vl_track.overflow = false;
-	vl_track.nr_ptes = vl_track.nr_frees = 0;
+	vl_track.nr_ptes = vl_track.nr_frees = vl_track.nr_counts = 0;
 }
 
 void vl_track_log_pte(pte_t *ptep, pte_t old, pte_t new)
@@ -37,4 +37,13 @@ void vl_track_log_free(uint32_t idx)
 		return;
 	}
 	vl_track.frees[vl_track.nr_frees++] = idx;
+}
+
+void vl_track_log_count(uint32_t nr)
+{
+	if (vl_track.nr_counts == VL_TRACK_MAX) {
+		vl_track.overflow = true;
+		return;
+	}
+	vl_track.counts[vl_track.nr_counts++] = (uint16_t)nr;
 }

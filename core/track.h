@@ -1,7 +1,7 @@
 /*
- * Change tracking for incremental checks: while on, every PTE write and
- * every freed frame is logged, so a checker can look at what one operation
- * changed instead of at the whole machine.  Off by default; meant for
+ * Change tracking for incremental checks: while on, every PTE write,
+ * every freed frame and every pkmap_count write is logged, so a checker
+ * can look at what one operation changed instead of at the whole machine.  Off by default; meant for
  * single-threaded drivers (the fuzzers), which turn it on after boot.
  */
 #ifndef VL_TRACK_H
@@ -20,9 +20,10 @@ struct vl_pte_write {
 struct vl_track {
 	bool on;
 	bool overflow;                 /* a log filled up: check everything */
-	uint32_t nr_ptes, nr_frees;
+	uint32_t nr_ptes, nr_frees, nr_counts;
 	struct vl_pte_write ptes[VL_TRACK_MAX];
 	uint32_t frees[VL_TRACK_MAX];  /* mem_map indices */
+	uint16_t counts[VL_TRACK_MAX]; /* PKMAP slots whose pkmap_count was written */
 };
 extern struct vl_track vl_track;
 
@@ -44,6 +45,8 @@ void vl_track_clear(void);
  */
 void vl_track_log_pte(pte_t *ptep, pte_t old, pte_t new);
 void vl_track_log_free(uint32_t idx);
+/* vl_track_log_count - the same for a pkmap_count write (slot number). */
+void vl_track_log_count(uint32_t nr);
 
 static inline void vl_track_pte(pte_t *ptep, pte_t new)
 {
@@ -55,6 +58,12 @@ static inline void vl_track_free(uint32_t idx)
 {
 	if (__builtin_expect(vl_track.on, 0))
 		vl_track_log_free(idx);
+}
+
+static inline void vl_track_count(uint32_t nr)
+{
+	if (__builtin_expect(vl_track.on, 0))
+		vl_track_log_count(nr);
 }
 
 #endif

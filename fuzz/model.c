@@ -1,6 +1,7 @@
 /* The reference model (see model.h).  Written from the specification in
  * shared/design/allocators.md, never from the core's code. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
@@ -175,6 +176,7 @@ static void m_kmap(struct model *m, uint32_t pfn, struct vl_dres *w)
 		return;
 	}
 	m->count[nr]++;
+	m->touched = nr;
 	w->addr = m->l->pkmap_base + (uint32_t)nr * PAGE;
 }
 
@@ -189,6 +191,7 @@ static void m_kunmap(struct model *m, uint32_t pfn, struct vl_dres *w)
 		return;
 	}
 	m->count[nr]--;
+	m->touched = nr;
 }
 
 /* ---- vmalloc ---- */
@@ -461,7 +464,10 @@ void model_step(struct model *m, const struct vl_decoder *d,
 
 int model_init(struct model *m, const struct vl_layout *l, uint32_t cpus)
 {
-	memset(m, 0, sizeof(*m));
+	memset(m, 0, offsetof(struct model, count));
+	memset(m->count, 0, l->last_pkmap * sizeof(*m->count));
+	memset(m->slot_pfn, 0, l->last_pkmap * sizeof(*m->slot_pfn));
+	m->touched = -1;
 	m->l = l;
 	m->cpus = cpus;
 	m->zone[0] = (struct model_zone){ .end = l->lowmem_pages };
@@ -489,5 +495,8 @@ void model_free(struct model *m)
 	free(m->areas);
 	free(m->zone[0].freed);
 	free(m->zone[1].freed);
-	memset(m, 0, sizeof(*m));
+	m->pfn_slot = NULL;
+	m->areas = NULL;
+	m->zone[0].freed = m->zone[1].freed = NULL;
+	m->nareas = 0;
 }

@@ -32,15 +32,17 @@ struct model {
 	struct model_zone zone[2];   /* [0] lowmem, [1] highmem */
 	uint32_t countdown;          /* fail-alloc knob */
 	uint8_t has_table[4096];     /* per PMD: a page table exists */
-	int count[LAST_PKMAP_MAX];   /* 0 free, 1 stale, n>=2 n-1 users */
-	uint32_t slot_pfn[LAST_PKMAP_MAX];
 	uint16_t *pfn_slot;          /* per highmem frame: its last slot + 1 */
 	uint32_t last;               /* last_pkmap_nr */
+	int32_t touched;             /* slot the last kmap/kunmap changed, -1 none */
 	uint32_t fix_pfn[VL_DECODE_FIX_MAX]; /* pfn + 1, 0 = no PTE */
 	struct model_area *areas;    /* sorted by addr */
 	uint32_t nareas, cap;
 	uint64_t allocs, frees, range_flushes, pkmap_flushes, pt_pages;
 	uint64_t boot_tables;        /* page tables vl_boot() took */
+	/* last, so model_init() clears only the layout's LAST_PKMAP of them */
+	int count[LAST_PKMAP_MAX];   /* 0 free, 1 stale, n>=2 n-1 users */
+	uint32_t slot_pfn[LAST_PKMAP_MAX];
 };
 
 /* model_init - the state right after vl_boot(); -ENOMEM on no memory. */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include "vmaplab.h"
 #include "vl_test.h"
+#include "track.h"
 
 static struct vl_config cfg_two_cpus = { .layout = "biscuitos", .cpus = 2, .debug = true };
 
@@ -59,7 +60,9 @@ static void test_pkmap_count_vs_pte(void **state)
 	(void)state;
 	vaddr_t va = kmap(alloc_page(GFP_HIGHUSER));
 
+	/* a count write gone wrong in pkmap.c, logged as pkmap.c logs them */
 	pkmap_count[PKMAP_NR(va)] = 0;
+	vl_track_count(PKMAP_NR(va));
 	violated("count 0 but PTE");
 }
 
