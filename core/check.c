@@ -260,9 +260,6 @@ static struct {
 	uint32_t used;                /* slots with a count above 0 */
 	uint32_t *refs;               /* per mem_map index: PTEs mapping it */
 	uint32_t nr_refs;             /* entries allocated */
-	/* the indices refs[] ever counted, so a resync clears only those */
-	uint32_t *touched, nr_touched;
-	uint8_t *listed;
 	struct area_shadow {
 		const struct vm_struct *a;
 		vaddr_t addr;
@@ -281,43 +278,27 @@ static uint32_t frame_of(pte_t pte)
 	return (uint32_t)(pfn_to_page(pte_pfn(pte)) - mem_map);
 }
 
-static void ref_inc(uint32_t idx)
-{
-	if (!sh.refs[idx]++ && !sh.listed[idx]) {
-		sh.listed[idx] = 1;
-		sh.touched[sh.nr_touched++] = idx;
-	}
-}
-
 static int count_ref(vaddr_t va, pte_t pte, void *arg)
 {
 	(void)va;
 	(void)arg;
 	if (maps_frame(pte))
-		ref_inc(frame_of(pte));
+		sh.refs[frame_of(pte)]++;
 	return 0;
 }
 
-/* refs[] all zero, in a time that depends on what was counted, not on
- * the size of mem_map. */
+/* refs[] all zero, for every frame of this machine. */
 static bool clear_refs(void)
 {
 	/* sized for the largest machine yet: layouts alternate in the fuzzers */
 	if (sh.nr_refs < vl_nr_pages) {
 		free(sh.refs);
-		free(sh.touched);
-		free(sh.listed);
-		sh.refs = calloc(vl_nr_pages, sizeof(*sh.refs));
-		sh.touched = malloc(vl_nr_pages * sizeof(*sh.touched));
-		sh.listed = calloc(vl_nr_pages, sizeof(*sh.listed));
-		sh.nr_refs = sh.refs && sh.touched && sh.listed ? vl_nr_pages : 0;
-		sh.nr_touched = 0;
-		return sh.nr_refs != 0;
+		sh.refs = malloc(vl_nr_pages * sizeof(*sh.refs));
+		sh.nr_refs = sh.refs ? vl_nr_pages : 0;
 	}
-	for (uint32_t i = 0; i < sh.nr_touched; i++)
-		sh.refs[sh.touched[i]] = sh.listed[sh.touched[i]] = 0;
-	sh.nr_touched = 0;
-	return true;
+	if (sh.refs)
+		memset(sh.refs, 0, vl_nr_pages * sizeof(*sh.refs));
+	return sh.refs != NULL;
 }
 
 static bool shadow_areas(void)
@@ -361,12 +342,6 @@ const char *vl_check_track_start(void)
 		return why;
 	vl_track_start();
 	return NULL;
-}
-
-/* The shadows' memory stays for the next start: one per fuzz input. */
-void vl_check_track_stop(void)
-{
-	vl_track_stop();
 }
 
 static bool in_pkmap(vaddr_t va)
@@ -422,7 +397,7 @@ static const char *check_pte_write(const struct vl_pte_write *w)
 	if (maps_frame(w->old))
 		sh.refs[frame_of(w->old)]--;
 	if (maps_frame(w->new))
-		ref_inc(frame_of(w->new));
+		sh.refs[frame_of(w->new)]++;
 	if ((why = check_stale_tlbs(va)))
 		return why;
 	if (in_pkmap(va)) {

@@ -60,14 +60,15 @@ pte_t *vl_pte_lookup(vaddr_t va)
 	return e ? table_of(e) + pte_index(va) : NULL;
 }
 
-/* Walks visit tables in address order through this list, not the PGD. */
-static void list_table(uint32_t pgd)
+/* Add @v to the ascending list @list of *@n entries: walks of the page
+ * tables and TLBs go through such lists, in address order. */
+static void list_insert(uint32_t *list, uint32_t *n, uint32_t v)
 {
-	uint32_t i = nr_pgd_used++;
+	uint32_t i = (*n)++;
 
-	for (; i && pgd_used[i - 1] > pgd; i--)
-		pgd_used[i] = pgd_used[i - 1];
-	pgd_used[i] = pgd;
+	for (; i && list[i - 1] > v; i--)
+		list[i] = list[i - 1];
+	list[i] = v;
 }
 
 pte_t *pte_alloc_kernel(vaddr_t va)
@@ -81,7 +82,7 @@ pte_t *pte_alloc_kernel(vaddr_t va)
 			return NULL;
 		memset(vl_page_data(pt), 0, PAGE_SIZE);
 		*e = page_to_phys(pt) | _PAGE_PRESENT;
-		list_table(pgd_index(va));
+		list_insert(pgd_used, &nr_pgd_used, pgd_index(va));
 		vl_this_stats()->pt_pages++;
 	}
 	return table_of(*e) + pte_index(va);
@@ -101,16 +102,6 @@ void pte_clear(pte_t *ptep)
 	vl_this_stats()->pte_clears++;
 }
 
-/* Keep used[] in address order: walks report in the order of addresses. */
-static void tlb_list_chunk(struct tlb *t, uint32_t d)
-{
-	uint32_t i = t->nr_used++;
-
-	for (; i && t->used[i - 1] > d; i--)
-		t->used[i] = t->used[i - 1];
-	t->used[i] = d;
-}
-
 static _Atomic pte_t *tlb_slot(uint32_t cpu, vaddr_t va, bool create)
 {
 	uint32_t vpn = va >> PAGE_SHIFT;
@@ -121,7 +112,7 @@ static _Atomic pte_t *tlb_slot(uint32_t cpu, vaddr_t va, bool create)
 		chunk = calloc(TLB_CHUNK, sizeof(*chunk));
 		if (!chunk)
 			return NULL;
-		tlb_list_chunk(tlbs[cpu], vpn >> TLB_CHUNK_SHIFT);
+		list_insert(tlbs[cpu]->used, &tlbs[cpu]->nr_used, vpn >> TLB_CHUNK_SHIFT);
 		atomic_store_explicit(d, chunk, memory_order_release);
 	}
 	return chunk ? &chunk[vpn & (TLB_CHUNK - 1u)] : NULL;

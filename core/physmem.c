@@ -85,12 +85,17 @@ static void host_mem_alloc(void)
 	zone_fill(&hm.zones[1], l->lowmem_pages, l->highmem_pages);
 }
 
+static uint64_t frame_bytes(const struct host_mem *h)
+{
+	return h->layout ? (uint64_t)(h->layout->lowmem_pages + h->layout->highmem_pages) *
+				   PAGE_SIZE : 0;
+}
+
 static void host_mem_free(struct host_mem *h)
 {
 	if (!h->layout)
 		return;
-	munmap(h->frames, (size_t)(h->layout->lowmem_pages + h->layout->highmem_pages) *
-		       PAGE_SIZE);
+	munmap(h->frames, frame_bytes(h));
 	free(h->mem_map);
 	free(h->zones[0].free);
 	free(h->zones[1].free);
@@ -108,12 +113,6 @@ static void zone_rewind(struct zone *z)
 		memset(hm.frames + (size_t)idx * PAGE_SIZE, 0, PAGE_SIZE);
 	}
 	z->nr_free = z->low_water = z->size;
-}
-
-static uint64_t frame_bytes(const struct host_mem *h)
-{
-	return h->layout ? (uint64_t)(h->layout->lowmem_pages + h->layout->highmem_pages) *
-				   PAGE_SIZE : 0;
 }
 
 void vl_physmem_init(void)

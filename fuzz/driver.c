@@ -84,19 +84,6 @@ static void compare(const struct vl_dop *op, const struct vl_dres *want, const s
 			"or stale TLB entry)", got->read, want->read);
 }
 
-/* Equal arrays; no early exit, so no memcmp() and its fuzzer hooks, and
- * no ASan checks of bounds the callers fix, on every step. */
-__attribute__((no_sanitize("address", "undefined")))
-static bool same_words(const void *a, const void *b, uint32_t n)
-{
-	const uint32_t *x = a, *y = b;
-	uint32_t diff = 0;
-
-	for (uint32_t i = 0; i < n; i++)
-		diff |= x[i] ^ y[i];
-	return !diff;
-}
-
 static const char *check_count(uint32_t nr)
 {
 	if (pkmap_count[nr] != model.count[nr])
@@ -176,13 +163,12 @@ static const char *check_fixmap_step(void)
 	const char *w;
 	uint32_t idx;
 
-	if (!same_words(model.fix_pfn, seen_fix, n))
-		for (idx = 0; idx < n; idx++)
-			if (model.fix_pfn[idx] != seen_fix[idx]) {
-				seen_fix[idx] = model.fix_pfn[idx];
-				if ((w = check_fix_slot(idx)))
-					return w;
-			}
+	for (idx = 0; idx < n; idx++)
+		if (model.fix_pfn[idx] != seen_fix[idx]) {
+			seen_fix[idx] = model.fix_pfn[idx];
+			if ((w = check_fix_slot(idx)))
+				return w;
+		}
 	for (uint32_t i = 0; i < vl_track.nr_ptes; i++)
 		if (fix_slot_of(vl_pte_vaddr(vl_track.ptes[i].ptep), &idx) &&
 		    (w = check_fix_slot(idx)))
@@ -263,7 +249,6 @@ static void drain(void)
 		__free_page(dec.obj[left[i]].page);
 		model_free_page(&model, page_to_pfn(dec.obj[left[i]].page));
 	}
-	vl_check_track_stop();
 	if ((w = check_state(true)))
 		finding(NULL, NULL, "after the final drain: %s", w);
 	if (vl_pages_in_use() != model.pt_pages || vl_vmlist_count())
@@ -300,9 +285,9 @@ int fuzz_run(enum vl_decode_target target, const uint8_t *data, size_t size)
 		if ((w = check_state(full_check)))
 			finding(&op, &got, "invariant violated: %s", w);
 	}
+	vl_track_stop();  /* the drain is checked whole */
 	if (!dec.dead)
 		drain();
-	vl_check_track_stop();
 	vl_decode_end(&dec);
 	model_free(&model);
 	return 0;

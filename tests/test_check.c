@@ -31,7 +31,7 @@ static int setup_step(void **state)
 
 static int teardown_step(void **state)
 {
-	vl_check_track_stop();
+	vl_track_stop();
 	return teardown(state);
 }
 
