@@ -48,6 +48,13 @@ void vl_bug(const char *func, const char *fmt, ...)
 	abort();  /* a handler must not return */
 }
 
+void vl_mutex_reset(pthread_mutex_t *m)
+{
+	/* held: destroy fails with EBUSY, and init overwrites it anyway */
+	pthread_mutex_destroy(m);
+	pthread_mutex_init(m, NULL);
+}
+
 int vl_boot(const struct vl_config *cfg)
 {
 	const struct vl_layout *l = vl_layout_find(cfg->layout ? cfg->layout : "biscuitos");

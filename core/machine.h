@@ -2,6 +2,7 @@
 #ifndef VL_MACHINE_H
 #define VL_MACHINE_H
 
+#include <pthread.h>
 #include "layout.h"
 
 enum vl_vmalloc_gen { VL_VMLIST = 1 };
@@ -25,10 +26,21 @@ extern struct vl_machine vl;
 /*
  * vl_boot - build a machine: page frames, page tables for the PKMAP and
  * FIXMAP windows, empty PKMAP, vmlist and TLBs, zeroed counters.
- * Returns 0, or -EINVAL (unknown layout, cpus out of range) or -ENOMEM
- * (host memory).  A machine already booted is shut down first.
+ * Returns 0, or -EINVAL (unknown layout, cpus out of range).  BUGs when
+ * the host has no memory for the frames, page tables or TLBs, as a kernel
+ * panics when boot allocations fail.  A machine already booted is shut
+ * down first.  Every lock of the machine is made anew, unlocked: a BUG
+ * that longjmp'd out with one held (the lab's BUGs do not unwind) leaves
+ * no trace in the next machine.
  */
 int vl_boot(const struct vl_config *cfg);
+
+/*
+ * vl_mutex_reset - make @m a fresh unlocked mutex, for the boot-time inits.
+ * @m may be held by a thread that BUGged out of a critical section; no
+ * other thread may use it meanwhile.  Cannot fail.
+ */
+void vl_mutex_reset(pthread_mutex_t *m);
 
 /* vl_shutdown - release everything vl_boot() and the allocators took. */
 void vl_shutdown(void);

@@ -26,7 +26,6 @@ static struct page_address_map page_address_maps[LAST_PKMAP_MAX];
 static struct page_address_map *page_address_pool;  /* free list */
 static uint32_t pool_free;
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t htable_once = PTHREAD_ONCE_INIT;
 
 uint32_t hash_ptr(vaddr_t ptr, uint32_t bits)
 {
@@ -150,18 +149,14 @@ int vl_page_address_for_each(int (*fn)(const struct page *page, vaddr_t virt,
 	return r;
 }
 
-static void htable_locks_init(void)
-{
-	for (uint32_t i = 0; i < (1u << PA_HASH_ORDER); i++)
-		pthread_mutex_init(&page_address_htable[i].lock, NULL);
-}
-
 void page_address_init(void)
 {
-	/* the locks outlive machines: a reboot must not re-init a mutex */
-	pthread_once(&htable_once, htable_locks_init);
-	for (uint32_t i = 0; i < (1u << PA_HASH_ORDER); i++)
+	/* fresh locks: the last machine may have BUGged holding one */
+	vl_mutex_reset(&pool_lock);
+	for (uint32_t i = 0; i < (1u << PA_HASH_ORDER); i++) {
+		vl_mutex_reset(&page_address_htable[i].lock);
 		page_address_htable[i].head = NULL;
+	}
 	page_address_pool = NULL;
 	for (uint32_t i = 0; i < LAST_PKMAP; i++) {
 		page_address_maps[i].next = page_address_pool;

@@ -120,6 +120,7 @@ void vl_physmem_init(void)
 	const struct vl_layout *l = vl.layout;
 	uint32_t s = spares[0].layout == l ? 0 : spares[1].layout == l ? 1 : 2;
 
+	vl_mutex_reset(&zone_lock);  /* a BUG may have left it held */
 	vl_nr_pages = l->lowmem_pages + l->highmem_pages;
 	vl_pfn_offset = l->phys_offset >> PAGE_SHIFT;
 	if (s < 2) {

@@ -213,6 +213,10 @@ void vl_pkmap_thread_exited(void)
 
 void vl_pkmap_init(void)
 {
+	/* the last machine may have BUGged with kmap_lock held or a sleeper */
+	vl_mutex_reset(&kmap_lock);
+	pthread_cond_destroy(&pkmap_map_wait);
+	pthread_cond_init(&pkmap_map_wait, NULL);
 	memset(pkmap_count, 0, sizeof(pkmap_count));
 	last_pkmap_nr = 0;
 	pkmap_sleepers = 0;

@@ -12,11 +12,13 @@
 
 /* cmocka.h needs these first. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "vmaplab.h"
 
@@ -76,6 +78,27 @@ static inline int teardown(void **state)
 
 /* Test @f on a machine booted with @cfg (a struct vl_config variable). */
 #define BOOTED(f, cfg) cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, &(cfg))
+
+static inline void watchdog_fire(int sig)
+{
+	static const char msg[] = "watchdog: the test hung (a lock or a sleeper left behind?)\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+/*
+ * watchdog - unless watchdog(0) comes within @seconds, end the program
+ * with a message and status 1: a regression that deadlocks fails the
+ * suite instead of hanging it.  Generous bounds, not a timing assertion.
+ */
+static inline void watchdog(unsigned int seconds)
+{
+	signal(SIGALRM, watchdog_fire);
+	alarm(seconds);
+}
 
 /* The counters summed over CPUs, by value so a test can compare snapshots. */
 static inline struct vl_stats stats(void)
