@@ -159,14 +159,14 @@ void kunmap_atomic(vaddr_t va, enum km_type type)
 
 struct page *kmap_atomic_to_page(vaddr_t va)
 {
+	vaddr_t slot;
 	pte_t pte;
 
 	if (va < vl.layout->fixaddr_start)
 		return vl_virt_to_page(va);
-	pte = *vl_pte_lookup(__fix_to_virt(virt_to_fix(va)));
-	if (!pte_present(pte) || !pfn_valid(pte_pfn(pte)))
-		return NULL;
-	return pfn_to_page(pte_pfn(pte));
+	slot = __fix_to_virt(virt_to_fix(va));
+	pte = *vl_pte_lookup(slot);
+	return pte_present(pte) ? pte_page(pte, slot) : NULL;
 }
 
 void vl_fixmap_init(void)

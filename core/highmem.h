@@ -13,9 +13,10 @@
 
 /*
  * State, with the kernel's names.  Guarded by kmap_lock, which callers of
- * map_new_virtual()/flush_all_zero_pkmaps() take themselves.  A BUG raised
- * while kmap_lock is held releases it first, so a bug handler that
- * longjmps leaves a machine that can still be shut down.
+ * map_new_virtual()/flush_all_zero_pkmaps() take themselves.  A BUG that
+ * pkmap.c raises with kmap_lock held releases it first; one raised deeper
+ * (set_page_address(), pte_page() inside flush_all_zero_pkmaps()) leaves it
+ * held, and the next vl_boot() makes it anew.
  */
 extern int pkmap_count[LAST_PKMAP_MAX];
 extern uint32_t last_pkmap_nr;
@@ -58,9 +59,10 @@ vaddr_t map_new_virtual(struct page *page);
 
 /*
  * flush_all_zero_pkmaps - every slot at count 1 goes to 0: PTE cleared
- * (BUG if it was not present), hash entry removed; then one
- * flush_tlb_kernel_range() over the whole PKMAP window (LAST_PKMAP pages).
- * Called with kmap_lock.  Never fails.  2.6.12.
+ * (BUG if it was not present or maps no frame of mem_map), hash entry
+ * removed (BUG if the frame is lowmem); then one flush_tlb_kernel_range()
+ * over the whole PKMAP window (LAST_PKMAP pages).  Called with kmap_lock.
+ * Never fails.  2.6.12.
  */
 void flush_all_zero_pkmaps(void);
 

@@ -48,16 +48,18 @@ static uint32_t pte_index(vaddr_t va)
 	return (va >> PAGE_SHIFT) & (vl.layout->ptrs_per_pte - 1u);
 }
 
-static pte_t *table_of(uint32_t pgd_entry)
+/* The page table of page-directory entry @i, which must be present. */
+static pte_t *table_of(uint32_t i)
 {
-	return (pte_t *)(void *)vl_page_data(pfn_to_page(pgd_entry >> PAGE_SHIFT));
+	return (pte_t *)(void *)vl_page_data(pte_page(swapper_pg_dir[i],
+						      i << vl.layout->pmd_shift));
 }
 
 pte_t *vl_pte_lookup(vaddr_t va)
 {
-	uint32_t e = swapper_pg_dir[pgd_index(va)];
+	uint32_t i = pgd_index(va);
 
-	return e ? table_of(e) + pte_index(va) : NULL;
+	return swapper_pg_dir[i] ? table_of(i) + pte_index(va) : NULL;
 }
 
 /* Add @v to the ascending list @list of *@n entries: walks of the page
@@ -85,7 +87,7 @@ pte_t *pte_alloc_kernel(vaddr_t va)
 		list_insert(pgd_used, &nr_pgd_used, pgd_index(va));
 		vl_this_stats()->pt_pages++;
 	}
-	return table_of(*e) + pte_index(va);
+	return table_of(pgd_index(va)) + pte_index(va);
 }
 
 void set_pte(pte_t *ptep, pte_t pte)
@@ -144,11 +146,6 @@ void flush_tlb_kernel_range(vaddr_t start, vaddr_t end)
 	st->tlb_flush_range_pages += pages;
 }
 
-static struct page *pte_page(pte_t pte)
-{
-	return pfn_valid(pte_pfn(pte)) ? pfn_to_page(pte_pfn(pte)) : NULL;
-}
-
 int vl_translate(vaddr_t va, struct page **page)
 {
 	uint32_t cpu = smp_processor_id();
@@ -170,8 +167,8 @@ int vl_translate(vaddr_t va, struct page **page)
 		if (slot)
 			atomic_store_explicit(slot, pte, memory_order_relaxed);
 	}
-	*page = pte_page(pte);
-	return *page ? 0 : -EFAULT;
+	*page = pte_page(pte, va & PAGE_MASK);
+	return 0;
 }
 
 /* Copy between @buf and [va, va+len) one page at a time. */
@@ -236,7 +233,7 @@ static int walk_ptes(vaddr_t start, vaddr_t end, bool skip_none,
 		uint64_t base = (uint64_t)pgd_used[u] << shift;
 		uint64_t from = lo > base ? lo : base;
 		uint64_t to = base + (1ull << shift) < end ? base + (1ull << shift) : end;
-		const pte_t *table = table_of(swapper_pg_dir[pgd_used[u]]);
+		const pte_t *table = table_of(pgd_used[u]);
 		uint32_t n = from < to ? (uint32_t)((to - base) >> PAGE_SHIFT) : 0;
 
 		for (uint32_t i = (uint32_t)((from - base) >> PAGE_SHIFT); i < n; i++) {
@@ -256,7 +253,7 @@ vaddr_t vl_pte_vaddr(const pte_t *ptep)
 	const uint32_t shift = vl.layout->pmd_shift;
 
 	for (uint32_t u = 0; u < nr_pgd_used; u++) {
-		const pte_t *table = table_of(swapper_pg_dir[pgd_used[u]]);
+		const pte_t *table = table_of(pgd_used[u]);
 
 		if (ptep >= table && ptep < table + vl.layout->ptrs_per_pte)
 			return (pgd_used[u] << shift) | ((uint32_t)(ptep - table) << PAGE_SHIFT);

@@ -14,6 +14,22 @@ extern uint32_t vl_pfn_offset;   /* ARCH_PFN_OFFSET: pfn of mem_map[0] */
 #define page_to_phys(p) ((phys_addr_t)page_to_pfn(p) << PAGE_SHIFT)
 
 /*
+ * pte_page - the page a present PTE (or page-directory entry) maps, the
+ * kernel's pte_page(); @va is the address it maps, for the message.
+ * Page tables are frames a write through the direct map can reach, so
+ * every pfn read from one goes through here: a pfn outside mem_map BUGs,
+ * naming the caller, the entry and @va, instead of reading past mem_map.
+ */
+#define pte_page(pte, va) vl_pte_page((pte), (va), __func__)
+static inline struct page *vl_pte_page(pte_t pte, vaddr_t va, const char *func)
+{
+	if (!pfn_valid(pte_pfn(pte)))
+		vl_bug(func, "PTE 0x%08x for 0x%08x: pfn 0x%x outside mem_map", pte, va,
+		       pte_pfn(pte));
+	return pfn_to_page(pte_pfn(pte));
+}
+
+/*
  * alloc_page - take one frame.  __GFP_HIGHMEM prefers the highmem zone and
  * falls back to lowmem, like 2.6.12's zonelists; otherwise lowmem only.
  * Frames come back in a fixed order, so runs are reproducible.

@@ -81,7 +81,7 @@ void flush_all_zero_pkmaps(void)
 		if (!pte_present(pte))
 			pkmap_bug(__func__, "pkmap PTE %u not present", nr);
 		pte_clear(ptep);
-		set_page_address(pfn_to_page(pte_pfn(pte)), 0);
+		set_page_address(pte_page(pte, PKMAP_ADDR(nr)), 0);
 	}
 	flush_tlb_kernel_range(PKMAP_ADDR(0), PKMAP_ADDR(LAST_PKMAP));
 }

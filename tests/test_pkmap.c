@@ -14,6 +14,7 @@
 
 static struct vl_config cfg_biscuitos = { .layout = "biscuitos", .debug = true };
 static struct vl_config cfg_two_cpus = { .layout = "biscuitos", .cpus = 2, .debug = true };
+static struct vl_config cfg_small = { .layout = "small", .debug = true };
 
 /* kmap @n fresh highmem pages into @pages, each held once. */
 static void kmap_many(struct page **pages, uint32_t n)
@@ -396,12 +397,143 @@ static void test_bug_flush_without_pte(void **state)
 	pthread_mutex_unlock(&kmap_lock);
 }
 
+/*
+ * Fill PKMAP but slot 1, which is left at count 1 mapping @pte: the next
+ * kmap wraps and flush_all_zero_pkmaps() meets that PTE with kmap_lock held.
+ */
+static void plant_pkmap_pte(pte_t pte)
+{
+	static struct page *pages[LAST_PKMAP_MAX];
+
+	kmap_many(pages, LAST_PKMAP - 1);
+	kunmap(pages[0]);
+	set_pte(vl_pte_lookup(PKMAP_ADDR(1)), pte);
+}
+
+/* A pfn below mem_map[0]: pfn_to_page() of it points gigabytes away. */
+static pte_t bogus_pte(void)
+{
+	return pfn_pte(vl_pfn_offset - 1u, PAGE_KERNEL);
+}
+
+/*
+ * A BUG deep in flush_all_zero_pkmaps() (set_page_address() of a lowmem
+ * frame a stray write put in a PKMAP PTE) longjmps out with kmap_lock
+ * held.  Twice in one process, as the fuzzers replay inputs: each reboot
+ * must give a machine whose kmap() does not deadlock.
+ */
+static void bug_in_flush_then_reboot(const struct vl_config *cfg)
+{
+	plant_pkmap_pte(pfn_pte(page_to_pfn(alloc_page(GFP_KERNEL)), PAGE_KERNEL));
+	EXPECT_BUG(kmap(high_page()), "set_page_address: BUG_ON(!PageHighMem(page))");
+	assert_int_equal(pthread_mutex_trylock(&kmap_lock), EBUSY);
+	assert_int_equal(vl_boot(cfg), 0);
+}
+
+static void test_bug_in_flush_then_reboot(void **state)
+{
+	struct page *p;
+
+	watchdog(60);
+	bug_in_flush_then_reboot(*state);
+	bug_in_flush_then_reboot(*state);
+	p = high_page();
+	assert_int_equal(kmap(p), PKMAP_ADDR(1));
+	kunmap(p);
+	assert_null(vl_check_all());
+	watchdog(0);
+}
+
+/* A PKMAP PTE whose pfn is outside mem_map: a BUG at the wrap, no SIGSEGV. */
+static void test_bug_bogus_pkmap_pte(void **state)
+{
+	(void)state;
+	plant_pkmap_pte(bogus_pte());
+	EXPECT_BUG(kmap(high_page()), "flush_all_zero_pkmaps: PTE 0x5ffff003 for 0x96001000: "
+		   "pfn 0x5ffff outside mem_map");
+}
+
+/* The same pfn in a kmap_atomic slot, read back or read through. */
+static void test_bug_bogus_fixmap_pte(void **state)
+{
+	vaddr_t va = kmap_atomic(high_page(), KM_USER0);
+	uint8_t byte;
+
+	(void)state;
+	set_pte(vl_pte_lookup(va), bogus_pte());
+	EXPECT_BUG(kmap_atomic_to_page(va + 8), "kmap_atomic_to_page: PTE 0x5ffff003");
+	flush_tlb_one(va);
+	EXPECT_BUG(vl_read(va, &byte, 1), "vl_translate: PTE 0x5ffff003");
+}
+
 static void test_bug_kmap_high_lowmem(void **state)
 {
 	struct page *p = alloc_page(GFP_KERNEL);
 
 	(void)state;
 	EXPECT_BUG(kmap_high(p), "kmap_high: BUG_ON(!PageHighMem(page))");
+}
+
+/* A lowmem page has no PKMAP address: kunmap_high() of it, on every layout. */
+static void bug_kunmap_high_lowmem(const char *layout)
+{
+	struct vl_config cfg = { .layout = layout, .debug = true };
+
+	assert_int_equal(vl_boot(&cfg), 0);
+	EXPECT_BUG(kunmap_high(alloc_page(GFP_KERNEL)), "kunmap_high: page not kmapped");
+}
+
+static void test_bug_kunmap_high_lowmem(void **state)
+{
+	(void)state;
+	for (const struct vl_layout *const *l = vl_layouts; *l; l++)
+		bug_kunmap_high_lowmem((*l)->name);
+}
+
+/* Nor has a highmem page whose slot the last wrap flushed. */
+static void test_bug_kunmap_after_flush(void **state)
+{
+	struct page *p = high_page();
+
+	(void)state;
+	kmap(p);
+	kunmap(p);
+	pthread_mutex_lock(&kmap_lock);
+	flush_all_zero_pkmaps();
+	pthread_mutex_unlock(&kmap_lock);
+	EXPECT_BUG(kunmap(p), "kunmap_high: page not kmapped");
+}
+
+/*
+ * Only a count reaching 1 frees a slot (at the next wrap), so only then is
+ * a sleeper woken.  A kunmap leaving 2 must not wake it: it still counts
+ * as asleep, so the one awake thread gets EDEADLK rather than sleeping.
+ */
+static void test_kunmap_wakes_only_at_count_1(void **state)
+{
+	static struct page *pages[LAST_PKMAP_MAX];
+	struct waiter w = { .page = high_page() };
+	pthread_t b;
+
+	(void)state;
+	watchdog(60);
+	kmap_many(pages, LAST_PKMAP);
+	assert_int_equal(kmap(pages[9]), PKMAP_ADDR(10));  /* count 3 */
+	vl_stats_reset();
+	assert_int_equal(pthread_create(&b, NULL, kmap_on_cpu1, &w), 0);
+	wait_for_sleeps(1);
+	kunmap(pages[9]);  /* count 2 */
+	errno = 0;
+	assert_int_equal(kmap(high_page()), 0);
+	assert_int_equal(errno, EDEADLK);
+	assert_int_equal(sleeps(), 1);
+	kunmap(pages[9]);  /* count 1: B wakes, the wrap frees slot 10 for it */
+	assert_int_equal(pthread_join(b, NULL), 0);
+	watchdog(0);
+	assert_int_equal(w.va, PKMAP_ADDR(10));
+	assert_int_equal(w.byte, 0x77);
+	assert_int_equal(sleeps(), 1);
+	assert_null(vl_check_all());
 }
 
 #define T(f) BOOTED(f, cfg_biscuitos)
@@ -425,6 +557,12 @@ int main(void)
 		T(test_bug_count_to_zero),
 		T(test_bug_flush_without_pte),
 		T(test_bug_kmap_high_lowmem),
+		BOOTED(test_bug_in_flush_then_reboot, cfg_small),
+		BOOTED(test_bug_bogus_pkmap_pte, cfg_small),
+		T(test_bug_bogus_fixmap_pte),
+		T(test_bug_kunmap_high_lowmem),
+		T(test_bug_kunmap_after_flush),
+		T2(test_kunmap_wakes_only_at_count_1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
