@@ -27,14 +27,20 @@ CFLAGS_COMMON := -std=c11 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icore
 CFLAGS ?= -O2
 ALL_CFLAGS := $(CFLAGS_COMMON) $(CFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+# Every compile writes the headers it read to a .d file next to its output,
+# so a header change rebuilds exactly what includes it.
+DEPFLAGS := -MMD -MP
 
 CORE_SRC := $(filter-out core/main.c,$(wildcard core/*.c))
 CORE_HDR := $(wildcard core/*.h)
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TESTS_SAN := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
+# The multi-threaded stress test, under ThreadSanitizer (x86-64 only).
+TEST_TSAN := $(BUILD)/tsan/tests/test_threads
 
-.PHONY: all deps lib test test-arch unit unit-san traces traces-san clang-build help clean
+.PHONY: all deps lib test test-arch unit unit-san unit-tsan traces traces-san clang-build help clean
 all: deps $(BUILD)/vmaplab
 
 deps:
@@ -42,29 +48,23 @@ deps:
 
 lib: $(BUILD)/libvmaplab.a
 
-# One library per flavour: plain and sanitized.
-$(BUILD)/core/%.o: core/%.c $(CORE_HDR)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
-$(BUILD)/san/core/%.o: core/%.c $(CORE_HDR)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
-$(BUILD)/libvmaplab.a: $(CORE_SRC:core/%.c=$(BUILD)/core/%.o)
-	rm -f $@ && ar rcs $@ $^
-$(BUILD)/san/libvmaplab.a: $(CORE_SRC:core/%.c=$(BUILD)/san/core/%.o)
-	rm -f $@ && ar rcs $@ $^
-
-$(BUILD)/vmaplab: core/main.c $(BUILD)/libvmaplab.a
-	$(CC) $(ALL_CFLAGS) $^ -o $@
-$(BUILD)/san/vmaplab: core/main.c $(BUILD)/san/libvmaplab.a
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $^ -o $@
-
-$(BUILD)/tests/%: tests/%.c tests/vl_test.h $(BUILD)/libvmaplab.a
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libvmaplab.a -o $@ -lcmocka
-$(BUILD)/san/tests/%: tests/%.c tests/vl_test.h $(BUILD)/san/libvmaplab.a
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $< $(BUILD)/san/libvmaplab.a -o $@ -lcmocka
+# One flavour of the library, the tests and the command: $(1) its folder
+# under $(BUILD) ("" for plain), $(2) its extra compile flags.
+define flavour
+$(BUILD)/$(1)core/%.o: core/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -c $$< -o $$@
+$(BUILD)/$(1)libvmaplab.a: $$(CORE_SRC:core/%.c=$(BUILD)/$(1)core/%.o)
+	rm -f $$@ && ar rcs $$@ $$^
+$(BUILD)/$(1)tests/%: tests/%.c $(BUILD)/$(1)libvmaplab.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -MF $$@.d $$< $(BUILD)/$(1)libvmaplab.a -o $$@ -lcmocka
+$(BUILD)/$(1)vmaplab: core/main.c $(BUILD)/$(1)libvmaplab.a
+	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -MF $$@.d $$^ -o $$@
+endef
+$(eval $(call flavour,,))
+$(eval $(call flavour,san/,$(SAN_FLAGS)))
+$(eval $(call flavour,tsan/,$(TSAN_FLAGS)))
 
 # Each run keeps its output in $(OUT)/ so the two architectures can be
 # compared byte for byte.
@@ -75,6 +75,9 @@ unit: $(TESTS)
 	@grep -h 'PASSED' $(OUT)/unit.txt
 unit-san: $(TESTS_SAN)
 	@for t in $^; do $$t || exit 1; done
+# Any race report fails the run at once.
+unit-tsan: $(TEST_TSAN)
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $<
 traces: $(BUILD)/vmaplab
 	@mkdir -p $(OUT)
 	@RUN="$(RUN)" bash tests/run_traces.sh $< $(OUT)/traces.txt
@@ -106,6 +109,8 @@ test: deps
 	@$(MAKE) --no-print-directory ARCH=native unit-san
 	@echo "== golden traces under ASan+UBSan"
 	@$(MAKE) --no-print-directory ARCH=native traces-san
+	@echo "== threads under ThreadSanitizer"
+	@$(MAKE) --no-print-directory ARCH=native unit-tsan
 	@echo "== fuzz smoke: every target, libFuzzer"
 	@$(MAKE) --no-print-directory ARCH=native fuzz-smoke
 	@$(MAKE) --no-print-directory ARCH=arm test-arch
@@ -117,8 +122,9 @@ help:
 	@echo "make bench      run every benchmark suite, write results/<stamp>/ (see README)"
 	@echo "make test       everything CI gates on: clang build; unit tests, golden traces,"
 	@echo "                fuzz corpus replay and a quick bench run on x86-64 and on ARM32"
-	@echo "                (outputs compared byte for byte); ASan+UBSan runs; fuzz smoke"
-	@echo "make unit | traces | unit-san | traces-san | bench-check   the parts of make test"
+	@echo "                (outputs compared byte for byte); ASan+UBSan runs; the thread"
+	@echo "                stress test under ThreadSanitizer; fuzz smoke"
+	@echo "make unit | traces | unit-san | traces-san | unit-tsan | bench-check   the parts of make test"
 	@echo "make ARCH=arm <target>   the same for ARM32: cross-built, run under qemu-arm"
 	@echo "make fuzz       long campaigns, every target on every core (AFL++, or ENGINE=libfuzzer)"
 	@echo "                FUZZ_TARGET=pkmap|fixmap|vmalloc|mixed|trace, FUZZ_SECONDS=N (default: until ^C),"
@@ -133,3 +139,6 @@ help:
 
 clean:
 	rm -rf build
+
+# What each object, test and command read, from its last compile.
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
