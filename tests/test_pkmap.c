@@ -325,6 +325,7 @@ static void test_kmap_sleeps_until_kunmap(void **state)
 	struct vl_stats s;
 
 	(void)state;
+	watchdog(60);
 	kmap_many(pages, n);
 	vl_stats_reset();
 	assert_int_equal(pthread_create(&b, NULL, kmap_on_cpu1, &w), 0);
@@ -336,6 +337,7 @@ static void test_kmap_sleeps_until_kunmap(void **state)
 
 	kunmap(pages[9]);  /* slot 10 */
 	assert_int_equal(pthread_join(b, NULL), 0);
+	watchdog(0);
 	assert_int_equal(w.va, PKMAP_ADDR(10));
 	assert_int_equal(w.byte, 0x77);
 	assert_int_equal(vl_page_data(w.page)[0], 0x77);
@@ -353,11 +355,13 @@ static void test_sleeper_woken_by_thread_exit(void **state)
 	pthread_t b;
 
 	(void)state;
+	watchdog(60);
 	kmap_many(pages, LAST_PKMAP);
 	assert_int_equal(pthread_create(&b, NULL, kmap_on_cpu1, &w), 0);
 	wait_for_sleeps(1);
 	vl_thread_exit();  /* the booting thread leaves the count */
 	assert_int_equal(pthread_join(b, NULL), 0);
+	watchdog(0);
 	assert_int_equal(vl_thread_enter(0), 0);
 	assert_int_equal(w.va, 0);
 	assert_int_equal(w.err, EDEADLK);
