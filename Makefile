@@ -60,7 +60,7 @@ $(BUILD)/$(1)tests/%: tests/%.c $(BUILD)/$(1)libvmaplab.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -MF $$@.d $$< $(BUILD)/$(1)libvmaplab.a -o $$@ -lcmocka
 $(BUILD)/$(1)vmaplab: core/main.c $(BUILD)/$(1)libvmaplab.a
-	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -MF $$@.d $$^ -o $$@
+	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -MF $$@.d $$< $(BUILD)/$(1)libvmaplab.a -o $$@
 endef
 $(eval $(call flavour,,))
 $(eval $(call flavour,san/,$(SAN_FLAGS)))

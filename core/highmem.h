@@ -42,8 +42,10 @@ void kunmap(struct page *page);
  */
 vaddr_t kmap_high(struct page *page);
 /*
- * kunmap_high - --pkmap_count[nr]; wakes sleepers when it reaches 1.
- * BUGs when @page has no PKMAP address or the count would reach 0.  2.6.12.
+ * kunmap_high - --pkmap_count[nr]; wakes sleepers when it reaches 1 (the
+ * slot can come free at the next wrap), never while it stays above.  BUGs
+ * when @page has no PKMAP address (a lowmem page, or a highmem page not
+ * kmapped since the last wrap) or the count would reach 0.  2.6.12.
  */
 void kunmap_high(struct page *page);
 
