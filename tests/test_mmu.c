@@ -215,6 +215,36 @@ static void test_page_table_from_dirty_frame(void **state)
 	assert_null(vl_check_all());
 }
 
+/*
+ * The walk covers every page that overlaps [start, end), so an end of
+ * 0xFFFFFFFF reaches the top page: on i386 that is FIX_HOLE, slot 0 of
+ * the fixmap, whose PTE the checker must see like any other.
+ */
+static void test_walk_reaches_top_page(void **state)
+{
+	struct page *p = alloc_page(GFP_HIGHUSER);
+	const vaddr_t top = 0xFFFFF000u;
+	struct seen s = { 0, 0, 0 };
+
+	(void)state;
+	assert_int_equal(fix_to_virt(0), top);
+	set_fixmap(0, page_to_phys(p));
+	vl_for_each_set_pte(0, 0xFFFFFFFFu, see, &s);
+	assert_int_equal(s.last, top);
+	s = (struct seen){ 0, 0, 0 };
+	vl_for_each_set_pte(top + 0x10, top + 0x11, see, &s);
+	assert_int_equal(s.n, 1);
+	s = (struct seen){ 0, 0, 0 };
+	vl_for_each_set_pte(top - PAGE_SIZE, top, see, &s);
+	assert_int_equal(s.n, 0);
+	__free_page(p);
+	assert_non_null(strstr(vl_check_all() ? vl_check_all() : "", "0xfffff000"));
+	clear_fixmap(0);
+	assert_null(vl_check_all());
+}
+
+static struct vl_config cfg_i386 = { .layout = "i386", .debug = true };
+
 #define T(f) BOOTED(f, cfg_two_cpus)
 
 int main(void)
@@ -228,6 +258,7 @@ int main(void)
 		T(test_walk_lone_pte_and_range_end),
 		T(test_flush_range_stops_at_end),
 		T(test_page_table_from_dirty_frame),
+		BOOTED(test_walk_reaches_top_page, cfg_i386),
 	};
 	return cmocka_run_group_tests_name("mmu", tests, NULL, NULL);
 }
