@@ -1,6 +1,6 @@
 /*
- * The three shipped layouts.  Numbers follow the kernels named in
- * shared/design/allocators.md; the choices the seeds leave open are
+ * The four shipped layouts (small is biscuitos scaled down).  Numbers follow the kernels named in
+ * docs/allocators.md; the choices the seeds leave open are
  * explained next to each value.
  */
 #include <string.h>

@@ -59,7 +59,7 @@ const struct vl_layout *vl_layout_find(const char *name);
  * vl_layout_fix_index - the index of an enum fixed_addresses name in @l:
  * the layout's names plus FIX_KMAP_BEGIN, FIX_KMAP_END,
  * __end_of_permanent_fixed_addresses and __end_of_fixed_addresses.
- * Returns -1 for an unknown name.
+ * Names match exactly (case, length).  Returns -1 for an unknown name.
  */
 int vl_layout_fix_index(const struct vl_layout *l, const char *name);
 

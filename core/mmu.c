@@ -228,11 +228,13 @@ static int walk_ptes(vaddr_t start, vaddr_t end, bool skip_none,
 {
 	const uint32_t shift = vl.layout->pmd_shift;
 	const uint64_t lo = start & PAGE_MASK;
+	/* every page [start, end) touches: end 0xFFFFFFFF takes the top one */
+	const uint64_t hi = ((uint64_t)end + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
 
 	for (uint32_t u = 0; u < nr_pgd_used; u++) {
 		uint64_t base = (uint64_t)pgd_used[u] << shift;
 		uint64_t from = lo > base ? lo : base;
-		uint64_t to = base + (1ull << shift) < end ? base + (1ull << shift) : end;
+		uint64_t to = base + (1ull << shift) < hi ? base + (1ull << shift) : hi;
 		const pte_t *table = table_of(pgd_used[u]);
 		uint32_t n = from < to ? (uint32_t)((to - base) >> PAGE_SHIFT) : 0;
 

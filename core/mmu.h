@@ -54,8 +54,9 @@ pte_t vl_tlb_peek(uint32_t cpu, vaddr_t va);
 
 /*
  * vl_for_each_pte - call @fn for every PTE slot of every allocated page
- * table whose address lies in [start, end).  Stops and returns the first
- * non-zero value @fn returns.
+ * table whose page overlaps [start, end) (bytes; end 0xFFFFFFFF reaches
+ * the top page), in address order.  Stops and returns the first non-zero
+ * value @fn returns, else 0.  No kernel counterpart (the checker's walk).
  */
 int vl_for_each_pte(vaddr_t start, vaddr_t end,
 		    int (*fn)(vaddr_t va, pte_t pte, void *arg), void *arg);

@@ -342,6 +342,46 @@ static void test_bug_index_past_kmap_end(void **state)
 	vl.cpus = l->nr_cpus;
 }
 
+/*
+ * Every layout: FIX_KMAP_BEGIN is cpu 0's first type, FIX_KMAP_END the
+ * last CPU's last type, by name and by the enum's arithmetic; a CPU past
+ * NR_CPUS (widened by hand where VL_MAX_CPUS leaves room) BUGs before any
+ * PTE is written, also on arm, where the next slots are still in the window.
+ */
+static void check_kmap_end(const struct vl_layout *l)
+{
+	const uint32_t end = l->fix_kmap_begin + KM_TYPE_NR * l->nr_cpus - 1;
+	struct page *p;
+
+	boot_layout(l, l->nr_cpus, true);
+	p = high_page();
+	assert_int_equal(vl_fix_index("FIX_KMAP_BEGIN"), l->fix_kmap_begin);
+	assert_int_equal(vl_fix_index("FIX_KMAP_END"), end);
+	assert_int_equal(kmap_atomic(p, KM_BOUNCE_READ), fix_to_virt(l->fix_kmap_begin));
+	assert_int_equal(vl_set_cpu(l->nr_cpus - 1), 0);
+	assert_int_equal(kmap_atomic(p, KM_SOFTIRQ1), fix_to_virt(end));
+	kunmap_atomic(fix_to_virt(end), KM_SOFTIRQ1);
+	if (l->nr_cpus == VL_MAX_CPUS)
+		return;
+	vl.cpus = l->nr_cpus + 1;
+	assert_int_equal(vl_set_cpu(l->nr_cpus), 0);
+	vl_stats_reset();
+	EXPECT_BUG(kmap_atomic(p, KM_BOUNCE_READ), "past FIX_KMAP_END");
+	EXPECT_BUG(kmap_atomic_pfn(page_to_pfn(p), KM_BOUNCE_READ), "past FIX_KMAP_END");
+	EXPECT_BUG(kunmap_atomic(fix_to_virt(end + 1), KM_BOUNCE_READ), "past FIX_KMAP_END");
+	assert_int_equal(stats().pte_writes, 0);
+	assert_int_equal(pte_of(fix_to_virt(end + 1)), 0);
+	assert_int_equal(vl_set_cpu(0), 0);
+	vl.cpus = l->nr_cpus;
+}
+
+static void test_kmap_end_every_layout(void **state)
+{
+	(void)state;
+	for (const struct vl_layout *const *lp = vl_layouts; *lp; lp++)
+		check_kmap_end(*lp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +402,7 @@ int main(void)
 		BOOTED(test_bug_kunmap_atomic_wrong_type, cfg_biscuitos),
 		BOOTED(test_bug_bad_type, cfg_biscuitos),
 		BOOTED(test_bug_index_past_kmap_end, cfg_biscuitos),
+		BOOTED(test_kmap_end_every_layout, cfg_biscuitos),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
