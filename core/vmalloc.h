@@ -141,12 +141,16 @@ struct vm_struct *vl_find_vm_area(vaddr_t va);
 /* vl_vmlist_count - areas on vmlist (count; a diagnostic, not counted). */
 uint32_t vl_vmlist_count(void);
 
-/* vl_vmalloc_init - empty vmlist; from vl_boot(). */
+/*
+ * vl_vmalloc_init - empty vmlist, vmlist_lock and init_mm_ptl unlocked
+ * (a BUG may have longjmped out with one held); from vl_boot().
+ */
 void vl_vmalloc_init(void);
 /*
- * vl_vmalloc_exit - from vl_shutdown(): unmap and free every listed area
- * (array areas included), the frames of VM_ALLOC areas and their page
- * arrays.  vmap()ed frames stay with their owner.
+ * vl_vmalloc_exit - from vl_shutdown(): unlock both locks as
+ * vl_vmalloc_init() does, then unmap and free every listed area (array
+ * areas included), the frames of VM_ALLOC areas and their page arrays.
+ * vmap()ed frames stay with their owner.
  */
 void vl_vmalloc_exit(void);
 

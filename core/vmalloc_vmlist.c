@@ -385,13 +385,31 @@ uint32_t vl_vmlist_count(void)
 	return n;
 }
 
+/*
+ * A BUG longjmps out of the allocators and the machine is rebuilt before
+ * the next input.  No BUG is raised today with vmlist_lock or init_mm_ptl
+ * held, but a future one (or one from the MMU under map_vm_area) must not
+ * leave the next boot deadlocked, so both locks start over on every
+ * shutdown and boot.  Nothing else runs then.
+ */
+static void reset_locks(void)
+{
+	static const pthread_rwlock_t rw_unlocked = PTHREAD_RWLOCK_INITIALIZER;
+	static const pthread_mutex_t mutex_unlocked = PTHREAD_MUTEX_INITIALIZER;
+
+	vmlist_lock = rw_unlocked;
+	init_mm_ptl = mutex_unlocked;
+}
+
 void vl_vmalloc_init(void)
 {
+	reset_locks();
 	vmlist = NULL;
 }
 
 void vl_vmalloc_exit(void)
 {
+	reset_locks();
 	while (vmlist) {
 		struct vm_struct *area = vmlist;
 

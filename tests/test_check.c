@@ -109,6 +109,16 @@ static void test_array_area_wrong(void **state)
 	violated("not a listed 2-page VM_ALLOC area");
 }
 
+/* ... or is claimed by a 1024-page vmalloc, whose array fits a page. */
+static void test_array_area_unneeded(void **state)
+{
+	(void)state;
+	struct vm_struct *a = vl_find_vm_area(vmalloc(1024 * PAGE_SIZE));
+
+	a->pages_area = vmalloc(PAGE_SIZE);
+	violated("1024 pages with an array area");
+}
+
 static void test_guard_page_mapped(void **state)
 {
 	(void)state;
@@ -203,6 +213,7 @@ int main(void)
 		T(test_area_pte),
 		T(test_array_area_missing),
 		T(test_array_area_wrong),
+		T(test_array_area_unneeded),
 		T(test_guard_page_mapped),
 		T(test_stray_pte),
 		T(test_stale_tlb),
