@@ -1,5 +1,5 @@
 /*
- * vl_check_all(): the invariants of shared/design/allocators.md, checked
+ * vl_check_all(): the invariants of docs/allocators.md, checked
  * from the outside through the state the allocators export under their
  * kernel names.  Meant to run between operations (no lock is taken
  * except page_address()'s bucket locks).  It bumps no event counter.
@@ -146,6 +146,35 @@ static const char *check_area_ptes(const struct vm_struct *a)
 	return NULL;
 }
 
+/*
+ * 2.6.12 __vmalloc: an area of more than 1024 pages keeps its array of
+ * 4-byte page pointers in a listed VM_ALLOC area of its own, sized to
+ * the array plus a guard page and filled with its frames; a smaller one
+ * (kmalloc'ed array) and an array area itself have none.
+ */
+static const char *check_pages_area(const struct vm_struct *a)
+{
+	uint32_t bytes = PAGE_ALIGN(a->nr_pages * 4u);
+	const struct vm_struct *t = vmlist;
+
+	if (!a->pages_area)
+		return a->pages && a->nr_pages > PAGE_SIZE / 4u
+		       ? fail("area 0x%08x: %u pages but no area for its page array",
+			      a->addr, a->nr_pages)
+		       : NULL;
+	if (a->nr_pages <= PAGE_SIZE / 4u)
+		return fail("area 0x%08x: %u pages with an array area 0x%08x",
+			    a->addr, a->nr_pages, a->pages_area);
+	while (t && t->addr != a->pages_area)
+		t = t->next;
+	if (!t || !(t->flags & VM_ALLOC) || t->size != bytes + PAGE_SIZE ||
+	    t->nr_pages != bytes >> PAGE_SHIFT || t->pages_area)
+		return fail("area 0x%08x: its page array's area 0x%08x is not a "
+			    "listed %u-page VM_ALLOC area", a->addr, a->pages_area,
+			    bytes >> PAGE_SHIFT);
+	return NULL;
+}
+
 static const char *check_vmlist(void)
 {
 	const struct vl_layout *l = vl.layout;
@@ -167,7 +196,7 @@ static const char *check_vmlist(void)
 		if (a->nr_pages > (a->size >> PAGE_SHIFT) - 1)
 			return fail("area 0x%08x: %u pages in %u bytes", a->addr,
 				    a->nr_pages, a->size);
-		if ((why = check_area_ptes(a)))
+		if ((why = check_area_ptes(a)) || (why = check_pages_area(a)))
 			return why;
 		prev_end = end;
 	}
@@ -489,7 +518,7 @@ static const char *check_vmlist_step(void)
 			s++;
 		known = s < sh.nr_areas && sh.areas[s].a == a && sh.areas[s].addr == a->addr &&
 			sh.areas[s].size == a->size && sh.areas[s].nr_pages == a->nr_pages;
-		if (!known && (why = check_area_ptes(a)))
+		if (!known && ((why = check_area_ptes(a)) || (why = check_pages_area(a))))
 			return why;
 		prev_end = end;
 	}

@@ -13,6 +13,11 @@
  * One area of the VMALLOC window.  The struct and its pages[] array live
  * on the host heap (malloc/free stand in for kmalloc/kfree), so a caller
  * that owns an area returned by remove_vm_area() releases it with free().
+ * A vmalloc of more than 1024 pages (the kernel's array of 4-byte page
+ * pointers over PAGE_SIZE) also holds an area of its own for that array,
+ * at pages_area: an ordinary listed VM_ALLOC area with its own frames.
+ * The lab keeps the pointers in pages[]; the array area's frames are
+ * mapped but hold nothing the lab reads (see docs/allocators.md).
  */
 struct vm_struct {
 	vaddr_t addr;             /* start (bytes, page-aligned) */
@@ -20,6 +25,7 @@ struct vm_struct {
 	uint32_t flags;           /* VM_* */
 	struct page **pages;      /* VM_ALLOC: the frames, nr_pages of them */
 	uint32_t nr_pages;
+	vaddr_t pages_area;       /* the array's own area (> 1024 pages), else 0 */
 	phys_addr_t phys_addr;    /* ioremap: the physical base */
 	struct vm_struct *next;   /* vmlist, sorted by addr */
 };
@@ -76,12 +82,18 @@ void unmap_vm_area(struct vm_struct *area);
 
 /*
  * __vmalloc - virtually contiguous memory of @size bytes (rounded up to
- * pages): an area from get_vm_area(VM_ALLOC), one frame per page from
+ * pages): an area from get_vm_area(VM_ALLOC); then, for more than 1024
+ * pages, the page array's own area, __vmalloc(4 * pages, @gfp,
+ * PAGE_KERNEL) (the kernel's bounded recursion: frames, PTEs and guard
+ * page, all before any data frame); then one frame per page from
  * alloc_page(@gfp), mapped with @prot.  Returns the address, or 0 with
  * errno = EINVAL (size 0, or more pages than RAM: num_physpages) or ENOMEM
  * (no space, no frame, no page table, no host memory); a failure frees
- * every frame and area it took.  Never BUGs.  2.6.12 __vmalloc() and
- * 2.6.13's split-out __vmalloc_area().
+ * every frame and area it took, the array's area included (one range
+ * flush for each area removed).  Never BUGs.  2.6.12 __vmalloc() and
+ * 2.6.13's split-out __vmalloc_area(); deviation: 2.6.12 would kfree()
+ * a vmalloc'ed array when the frames ran out within the first 1024 (its
+ * __vunmap tests the lowered nr_pages); here the array area is vfree'd.
  */
 vaddr_t __vmalloc(uint32_t size, gfp_t gfp, pgprot_t prot);
 /* vmalloc - __vmalloc(@size, GFP_KERNEL | __GFP_HIGHMEM, PAGE_KERNEL). */
@@ -98,8 +110,9 @@ vaddr_t vmalloc_node(uint32_t size, int node);
 
 /*
  * vfree - release an area from __vmalloc(): remove_vm_area(), free its
- * nr_pages frames and its pages array, free the struct.  vfree(0) does
- * nothing.  Returns 0, or -EINVAL for an address not page-aligned or not
+ * nr_pages frames, then its pages array (vfree of the array's own area
+ * if it has one: a second range flush, its frames freed after the data
+ * frames), free the struct.  vfree(0) does nothing.  Returns 0, or -EINVAL for an address not page-aligned or not
  * the start of a listed area (the kernel WARNs and returns).  BUGs on a
  * NULL entry among the area's pages.  2.6.12 __vunmap(addr, 1).
  */
@@ -115,7 +128,8 @@ vaddr_t vmap(struct page **pages, uint32_t count, uint32_t flags, pgprot_t prot)
 /*
  * vunmap - undo vmap(): unmap and free the area, never its frames.
  * Returns as vfree().  2.6.12 __vunmap(addr, 0); its page pointer array,
- * if any, is host memory and freed (the kernel would leak it).
+ * if any, is host memory and freed (the kernel would leak it); an array
+ * area (a vmalloc'ed area given to vunmap) stays listed, as in 2.6.12.
  */
 int vunmap(vaddr_t addr);
 
@@ -127,12 +141,16 @@ struct vm_struct *vl_find_vm_area(vaddr_t va);
 /* vl_vmlist_count - areas on vmlist (count; a diagnostic, not counted). */
 uint32_t vl_vmlist_count(void);
 
-/* vl_vmalloc_init - empty vmlist; from vl_boot(). */
+/*
+ * vl_vmalloc_init - empty vmlist, vmlist_lock and init_mm_ptl unlocked
+ * (a BUG may have longjmped out with one held); from vl_boot().
+ */
 void vl_vmalloc_init(void);
 /*
- * vl_vmalloc_exit - from vl_shutdown(): unmap and free every listed area,
- * the frames of VM_ALLOC areas and their page arrays.  vmap()ed frames
- * stay with their owner.
+ * vl_vmalloc_exit - from vl_shutdown(): unlock both locks as
+ * vl_vmalloc_init() does, then unmap and free every listed area (array
+ * areas included), the frames of VM_ALLOC areas and their page arrays.
+ * vmap()ed frames stay with their owner.
  */
 void vl_vmalloc_exit(void);
 

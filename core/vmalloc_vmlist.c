@@ -19,6 +19,12 @@ static pthread_rwlock_t vmlist_lock = PTHREAD_RWLOCK_INITIALIZER;
  */
 static pthread_mutex_t init_mm_ptl = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * A page-pointer array larger than this many entries (4-byte pointers on
+ * the 32-bit kernel) is __vmalloc'ed into an area of its own.
+ */
+#define PAGES_PER_ARRAY_PAGE (PAGE_SIZE / (uint32_t)sizeof(uint32_t))
+
 #define VMALLOC_START (vl.layout->vmalloc_start)
 #define VMALLOC_END (vl.layout->vmalloc_end)
 
@@ -215,8 +221,12 @@ static int __vunmap(vaddr_t addr, bool deallocate_pages)
 	area = remove_vm_area(addr);
 	if (!area)
 		return -EINVAL;
-	if (deallocate_pages)
+	if (deallocate_pages) {
 		free_area_pages(area);
+		/* the array's frames go back after the data frames */
+		if (area->pages_area)
+			__vunmap(area->pages_area, true);
+	}
 	free(area->pages);
 	free(area);
 	return 0;
@@ -233,6 +243,29 @@ int vunmap(vaddr_t addr)
 }
 
 /*
+ * The page-pointer array of a fresh area: host memory always (the lab's
+ * pointers), and, when the kernel's 4-byte-pointer array would not fit
+ * one page, an area of its own, __vmalloc'ed (frames, PTEs, guard page)
+ * before any data frame is taken.  False when either cannot be had.
+ */
+static bool alloc_pages_array(struct vm_struct *area, uint32_t nr_pages,
+			      gfp_t gfp)
+{
+	area->pages = calloc(nr_pages, sizeof(*area->pages));
+	if (!area->pages)
+		return false;
+	if (nr_pages > PAGES_PER_ARRAY_PAGE) {
+		area->pages_area = __vmalloc(nr_pages * (uint32_t)sizeof(uint32_t),
+					     gfp, PAGE_KERNEL);
+		if (!area->pages_area) {
+			free(area->pages);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
  * Fill a fresh VM_ALLOC area with frames and map it.  nr_pages counts the
  * frames taken so far, so a failure hands vfree() exactly those.
  */
@@ -242,8 +275,7 @@ static vaddr_t __vmalloc_area(struct vm_struct *area, gfp_t gfp,
 	uint32_t nr_pages = (area->size - PAGE_SIZE) >> PAGE_SHIFT;
 	struct page **pages;
 
-	area->pages = calloc(nr_pages, sizeof(*area->pages));
-	if (!area->pages) {
+	if (!alloc_pages_array(area, nr_pages, gfp)) {
 		free(remove_vm_area(area->addr));
 		errno = ENOMEM;
 		return 0;
@@ -353,13 +385,31 @@ uint32_t vl_vmlist_count(void)
 	return n;
 }
 
+/*
+ * A BUG longjmps out of the allocators and the machine is rebuilt before
+ * the next input.  No BUG is raised today with vmlist_lock or init_mm_ptl
+ * held, but a future one (or one from the MMU under map_vm_area) must not
+ * leave the next boot deadlocked, so both locks start over on every
+ * shutdown and boot.  Nothing else runs then.
+ */
+static void reset_locks(void)
+{
+	static const pthread_rwlock_t rw_unlocked = PTHREAD_RWLOCK_INITIALIZER;
+	static const pthread_mutex_t mutex_unlocked = PTHREAD_MUTEX_INITIALIZER;
+
+	vmlist_lock = rw_unlocked;
+	init_mm_ptl = mutex_unlocked;
+}
+
 void vl_vmalloc_init(void)
 {
+	reset_locks();
 	vmlist = NULL;
 }
 
 void vl_vmalloc_exit(void)
 {
+	reset_locks();
 	while (vmlist) {
 		struct vm_struct *area = vmlist;
 

@@ -1,5 +1,5 @@
 /* The reference model (see model.h).  Written from the specification in
- * shared/design/allocators.md, never from the core's code. */
+ * docs/allocators.md, never from the core's code. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -265,7 +265,8 @@ static int find_area(const struct model *m, vaddr_t addr)
 	return -1;
 }
 
-/* remove_vm_area (+ one range flush), freeing the frames if @frames. */
+/* remove_vm_area (+ one range flush), freeing the frames if @frames,
+ * then the area holding its page array, if it has one, the same way. */
 static int remove_area(struct model *m, int i, bool frames)
 {
 	struct model_area a;
@@ -279,6 +280,8 @@ static int remove_area(struct model *m, int i, bool frames)
 	for (uint32_t p = 0; frames && p < a.npages; p++)
 		model_free_page(m, a.pfns[p]);
 	free(a.pfns);
+	if (frames && a.array)
+		remove_area(m, find_area(m, a.array), true);
 	return 0;
 }
 
@@ -291,23 +294,38 @@ static bool map_area(struct model *m, int i, uint32_t npages)
 	return true;
 }
 
-static void m_vmalloc(struct model *m, uint32_t bytes, struct vl_dres *w)
+/* The kernel's page array holds one 4-byte pointer per page; beyond one
+ * page of them it is vmalloc'ed itself. */
+#define POINTERS_PER_PAGE (PAGE / 4u)
+
+/* vmalloc(@bytes) with highmem frames: 0 and *@addr, or the errno.  The
+ * page array's own area (over POINTERS_PER_PAGE pages) comes right after
+ * the data area is reserved and before any data frame. */
+static int vmalloc_pages(struct model *m, uint32_t bytes, vaddr_t *addr)
 {
 	uint32_t size = (bytes + PAGE - 1) & ~(PAGE - 1);  /* 32-bit PAGE_ALIGN */
 	uint32_t npages = size / PAGE;
+	vaddr_t va, array = 0;
 	struct model_area *a;
 	int i;
 
-	if (!size || npages > m->l->lowmem_pages + m->l->highmem_pages) {
-		w->err = EINVAL;
-		return;
-	}
+	if (!size || npages > m->l->lowmem_pages + m->l->highmem_pages)
+		return EINVAL;
 	i = get_area(m, size, false);
-	if (i < 0) {
-		w->err = -i;
-		return;
+	if (i < 0)
+		return -i;
+	va = m->areas[i].addr;
+	if (npages > POINTERS_PER_PAGE) {
+		int err = vmalloc_pages(m, npages * 4u, &array);
+
+		i = find_area(m, va);  /* the array's area may sit below */
+		if (err) {
+			remove_area(m, i, false);
+			return ENOMEM;
+		}
 	}
 	a = &m->areas[i];
+	a->array = array;
 	a->pfns = malloc(npages * sizeof(*a->pfns));
 	if (!a->pfns)
 		abort();
@@ -315,10 +333,15 @@ static void m_vmalloc(struct model *m, uint32_t bytes, struct vl_dres *w)
 		a->npages++;
 	if (a->npages < npages || !map_area(m, i, npages)) {
 		remove_area(m, i, true);
-		w->err = ENOMEM;
-		return;
+		return ENOMEM;
 	}
-	w->addr = a->addr;
+	*addr = va;
+	return 0;
+}
+
+static void m_vmalloc(struct model *m, uint32_t bytes, struct vl_dres *w)
+{
+	w->err = vmalloc_pages(m, bytes, &w->addr);
 }
 
 static void m_vmap(struct model *m, uint32_t count, struct vl_dres *w)

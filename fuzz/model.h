@@ -17,6 +17,7 @@ struct model_area {
 	uint32_t size;       /* bytes, guard page included */
 	uint32_t npages;     /* frames owned (vmalloc) */
 	uint32_t *pfns;
+	vaddr_t array;       /* vmalloc over 1024 pages: its page array's area */
 };
 
 struct model_zone {

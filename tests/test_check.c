@@ -52,6 +52,7 @@ static void test_clean_machine_passes(void **state)
 	assert_null(check());
 	kmap(p);
 	assert_non_null(vmalloc(3 * PAGE_SIZE));
+	assert_non_null(vmalloc(1025 * PAGE_SIZE));   /* its array has an area */
 	assert_null(check());
 }
 
@@ -85,6 +86,37 @@ static void test_area_pte(void **state)
 	pte_clear(vl_pte_lookup(va + PAGE_SIZE));
 	flush_tlb_kernel_range(va, va + 2 * PAGE_SIZE);
 	violated("page 1 PTE");
+}
+
+/* A vmalloc of 1025 pages whose page array lost its area. */
+static void test_array_area_missing(void **state)
+{
+	(void)state;
+	struct vm_struct *a = vl_find_vm_area(vmalloc(1025 * PAGE_SIZE));
+
+	assert_int_not_equal(a->pages_area, 0);
+	a->pages_area = 0;
+	violated("no area for its page array");
+}
+
+/* ... or names another area: a one-page vmalloc's. */
+static void test_array_area_wrong(void **state)
+{
+	(void)state;
+	struct vm_struct *a = vl_find_vm_area(vmalloc(1025 * PAGE_SIZE));
+
+	a->pages_area = vmalloc(PAGE_SIZE);
+	violated("not a listed 2-page VM_ALLOC area");
+}
+
+/* ... or is claimed by a 1024-page vmalloc, whose array fits a page. */
+static void test_array_area_unneeded(void **state)
+{
+	(void)state;
+	struct vm_struct *a = vl_find_vm_area(vmalloc(1024 * PAGE_SIZE));
+
+	a->pages_area = vmalloc(PAGE_SIZE);
+	violated("1024 pages with an array area");
 }
 
 static void test_guard_page_mapped(void **state)
@@ -179,6 +211,9 @@ int main(void)
 		T(test_pkmap_count_vs_pte),
 		T(test_hash_vs_slot),
 		T(test_area_pte),
+		T(test_array_area_missing),
+		T(test_array_area_wrong),
+		T(test_array_area_unneeded),
 		T(test_guard_page_mapped),
 		T(test_stray_pte),
 		T(test_stale_tlb),
