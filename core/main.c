@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "decode.h"
 #include "trace.h"
 
@@ -19,10 +20,26 @@ static const char usage[] =
 	"an invariant violation or a failed expect stopped the trace.\n"
 	"The trace language is described in README.md.\n";
 
+/* @path ("-": stdin) opened for reading; NULL with errno set, EISDIR for
+ * a directory (whose reads would only say EIO on some systems). */
+static FILE *open_input(const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	struct stat st;
+
+	if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (f != stdin)
+			fclose(f);
+		errno = EISDIR;
+		return NULL;
+	}
+	return f;
+}
+
 /* Reads a whole file; NULL with errno set on failure. */
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	FILE *f = open_input(path);
 	char *buf = NULL, *n;
 	size_t cap = 0, got;
 
@@ -54,26 +71,29 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/* Parsed as a stream: memory follows what the trace binds, not its size. */
 static int replay(const char *path, bool check_each)
 {
 	struct vl_trace t;
 	char err[512];
-	size_t len;
-	char *text = slurp(path, &len);
+	FILE *f = open_input(path);
 	int r;
 
-	if (!text) {
+	if (!f) {
 		fprintf(stderr, "vmaplab: %s: %s\n", path, strerror(errno));
 		return 2;
 	}
-	r = vl_trace_parse(path, text, len, &t, err, sizeof(err));
-	free(text);
+	r = vl_trace_parse_file(path, f, &t, err, sizeof(err));
+	if (f != stdin)
+		fclose(f);
 	if (r) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
 	r = vl_trace_exec(&t, stdout, check_each);
 	vl_trace_free(&t);
+	if (r == -EIO)
+		return 2;  /* main() names the write error */
 	if (r < 0) {
 		fprintf(stderr, "vmaplab: %s: out of memory\n", path);
 		return 1;
@@ -124,7 +144,18 @@ static int layouts(void)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Output that could not be written is a failure (exit 2), never lost. */
+static int flushed(int status)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	fprintf(stderr, "vmaplab: standard output: %s\n",
+		errno ? strerror(errno) : "write error");
+	return 2;
+}
+
+static int run(int argc, char **argv)
 {
 	bool check_each = argc > 2 && strcmp(argv[2], "--check") == 0;
 
@@ -140,4 +171,9 @@ int main(int argc, char **argv)
 		return decode(argc == 4 ? argv[2] : "mixed", argv[argc - 1]);
 	fputs(usage, stderr);
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	return flushed(run(argc, argv));
 }

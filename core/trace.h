@@ -1,4 +1,4 @@
-/* The trace language of shared/design/interfaces.md: parse, then run. */
+/* The trace language (docs/trace-language.md): parse, then run. */
 #ifndef VL_TRACE_H
 #define VL_TRACE_H
 
@@ -39,14 +39,24 @@ struct vl_trace {
 };
 
 /*
- * vl_trace_parse - parse @len bytes of trace text (any bytes: NULs and
- * invalid input are rejected, never trusted).  Names are checked
- * statically: a name must be bound before use and unbound (freed) before
- * it is bound again.  Returns 0, or -EINVAL with "FILE:LINE:COL: message"
- * in @err, or -ENOMEM.  On failure @t holds nothing.
+ * vl_trace_parse_file - parse trace text read from @f as a stream, line by
+ * line: memory grows only with what the trace binds (operations, names),
+ * never with the input (comments and blanks are not kept, a word is at most
+ * VL_TRACE_MAX_WORD bytes, a line other than vmap stops at its first word
+ * too many).  Lines have no length limit.  Any byte may come: NULs and other
+ * invalid input are rejected at the first bad byte, never trusted.  Names
+ * are checked statically: bound before use, unbound (freed) before bound
+ * again; a write/expect OFFSET must lie inside the mapping (see
+ * vl_trace_span).  Returns 0; -EINVAL with "FILE:LINE:COL: message" in
+ * @err; -EIO when reading @f fails ("FILE: <strerror>", e.g. "Is a
+ * directory"); or -ENOMEM.  On failure @t holds nothing.
  */
+int vl_trace_parse_file(const char *file, FILE *f, struct vl_trace *t,
+			char *err, size_t errlen);
+/* vl_trace_parse - the same over @len bytes in memory. */
 int vl_trace_parse(const char *file, const char *text, size_t len,
 		   struct vl_trace *t, char *err, size_t errlen);
+#define VL_TRACE_MAX_WORD 4096u  /* bytes in one word (name, number, keyword) */
 void vl_trace_free(struct vl_trace *t);
 
 /* What one operation returned. */
@@ -62,11 +72,25 @@ struct vl_trace_res {
 const char *vl_trace_errno_name(int err);
 
 /*
+ * vl_trace_span - the bytes a write/expect OFFSET may reach through the
+ * mapping @op binds: PAGE_SIZE for a page; an area's whole size with its
+ * guard page (PAGE_ALIGN(BYTES) + PAGE_SIZE; vmap: pages + 1, in bytes), so
+ * an access to the guard page is legal and faults (EFAULT) as in the kernel.
+ * In 64 bits: an area may span more than 4 GiB of request.  0 for an
+ * operation that binds nothing.
+ */
+uint64_t vl_trace_span(const struct vl_trace_op *op);
+
+/*
  * vl_trace_apply - make the one allocator call @op stands for, on CPU
  * op->cpu, with @page and @addr the page and address its name is bound to
  * and @pages the frames of a vmap.  Touches no binding: the caller records
  * what it needs from @res.  check, stats and purge make no call.  BUGs as
  * the call it makes.  Shared by the trace executor and the fuzz decoder.
+ * A write/expect through another CPU's kmap_atomic slot BUGs ("write" or
+ * "expect"): kmap_atomic addresses are per-CPU, only the CPU that made the
+ * mapping may use it (2.6.12 i386 highmem.c: the slot index includes
+ * smp_processor_id()).
  */
 void vl_trace_apply(const struct vl_trace_op *op, struct page *page, vaddr_t addr,
 		    struct page **pages, struct vl_trace_res *res);
@@ -75,8 +99,9 @@ void vl_trace_apply(const struct vl_trace_op *op, struct page *page, vaddr_t add
  * vl_trace_exec - boot the trace's machine and run every operation,
  * printing "LINE: RESULT" to @out.  With @check_each, vl_check_all() runs
  * after every operation.  Returns 0 when the trace ran to the end, 3 when a
- * kernel BUG, an invariant violation or a failed expect stopped it, or -ENOMEM.
- * The machine is shut down on return.
+ * kernel BUG, an invariant violation or a failed expect stopped it, -EIO
+ * when writing to @out failed (the run stops there), or -ENOMEM.  The
+ * machine is shut down on return, whatever happened.
  */
 int vl_trace_exec(const struct vl_trace *t, FILE *out, bool check_each);
 

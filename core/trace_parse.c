@@ -1,6 +1,8 @@
 /*
  * Trace parser.  The whole trace is checked before anything runs, so a
  * malformed trace prints only its first fault, as FILE:LINE:COL: message.
+ * Input is read as a stream, a byte at a time: a bad byte is reported
+ * where it stands, however long the input (docs/trace-language.md).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -9,22 +11,35 @@
 #include <string.h>
 #include "fixmap.h"
 #include "trace.h"
+#include "types.h"
 
-#define MAX_TOKENS 64
+/* The most words any line but vmap has: write NAME OFFSET BYTE cpu=N. */
+#define MAX_FIXED_WORDS 5u
 
 struct token {
-	const char *s;      /* NUL-terminated copy */
+	const char *s;      /* NUL-terminated, in parser.buf */
 	uint32_t col;       /* 1-based */
+};
+
+/* Name -> index into vl_trace.names: open addressing, linear probing. */
+struct name_table {
+	uint32_t *slot;     /* index + 1; 0 empty */
+	uint32_t mask;      /* slots - 1, a power of two minus one */
 };
 
 struct parser {
 	const char *file;
+	FILE *f;                           /* the stream, or NULL: */
+	const unsigned char *mem, *mem_end; /* bytes in memory */
 	uint32_t line;
-	struct token tok[MAX_TOKENS];
-	uint32_t ntok;
-	char buf[4096];     /* the current line, split into tokens */
+	struct token *tok;
+	uint32_t ntok, cap_tok;
+	char *buf;          /* the current line's words, NUL-separated */
+	size_t buf_len, buf_cap;
 	struct vl_trace *t;
+	struct name_table names;
 	uint8_t *bound;     /* per name: currently bound */
+	uint64_t *span;     /* per name: bytes its mapping reaches */
 	uint32_t cap_ops, cap_names;
 	bool in_ops;        /* headers are over */
 	uint32_t cpus_line, cpus_col;
@@ -46,91 +61,11 @@ static int perr(struct parser *p, uint32_t col, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* Split one line (comments stripped) into tokens. */
-static int tokenize(struct parser *p, const char *s, size_t len)
+static int next_byte(struct parser *p)
 {
-	size_t i = 0, o = 0;
-
-	p->ntok = 0;
-	if (len >= sizeof(p->buf))
-		return perr(p, 1, "line longer than %zu bytes", sizeof(p->buf) - 1);
-	while (i < len && s[i] != '#') {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == ' ' || c == '\t' || c == '\r') {
-			i++;
-			continue;
-		}
-		if (c < 0x21 || c > 0x7e)
-			return perr(p, (uint32_t)i + 1, "unexpected byte 0x%02x", c);
-		if (p->ntok == MAX_TOKENS)
-			return perr(p, (uint32_t)i + 1, "more than %d words", MAX_TOKENS);
-		p->tok[p->ntok].s = &p->buf[o];
-		p->tok[p->ntok++].col = (uint32_t)i + 1;
-		while (i < len && s[i] > ' ' && s[i] <= '~' && s[i] != '#')
-			p->buf[o++] = s[i++];
-		p->buf[o++] = '\0';
-	}
-	return 0;
-}
-
-/* Decimal or 0x-hex, optional K/M suffix (KiB, MiB), must fit 32 bits. */
-static int parse_u32(struct parser *p, uint32_t ti, bool suffix, uint32_t *out)
-{
-	const char *s = p->tok[ti].s;
-	int base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
-	const char *d = base == 16 ? s + 2 : s;
-	uint64_t v = 0, mul = 1;
-
-	if (!*d)
-		return perr(p, p->tok[ti].col, "expected a number, got '%s'", s);
-	for (; *d; d++) {
-		int dig = *d >= '0' && *d <= '9' ? *d - '0'
-			: base == 16 && *d >= 'a' && *d <= 'f' ? *d - 'a' + 10
-			: base == 16 && *d >= 'A' && *d <= 'F' ? *d - 'A' + 10 : -1;
-
-		if (dig < 0 && suffix && d[1] == '\0' && d != s && (*d == 'K' || *d == 'M')) {
-			mul = *d == 'K' ? 1024 : 1024 * 1024;
-			break;
-		}
-		if (dig < 0)
-			return perr(p, p->tok[ti].col, "expected a number, got '%s'", s);
-		v = v * (uint64_t)base + (uint64_t)dig;
-		if (v > UINT32_MAX)
-			return perr(p, p->tok[ti].col, "number '%s' does not fit 32 bits", s);
-	}
-	if (v * mul > UINT32_MAX)
-		return perr(p, p->tok[ti].col, "number '%s' does not fit 32 bits", s);
-	*out = (uint32_t)(v * mul);
-	return 0;
-}
-
-static int want_args(struct parser *p, uint32_t min, uint32_t max, const char *usage)
-{
-	uint32_t extra = max + 1 < p->ntok ? max + 1 : 0;  /* first word too many */
-
-	if (p->ntok - 1 < min || p->ntok - 1 > max)
-		return perr(p, p->tok[extra].col, "usage: %s", usage);
-	return 0;
-}
-
-static int find_name(const struct parser *p, const char *s)
-{
-	for (uint32_t i = 0; i < p->t->nnames; i++)
-		if (strcmp(p->t->names[i], s) == 0)
-			return (int)i;
-	return -1;
-}
-
-static bool valid_name(const char *s)
-{
-	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
-			return false;
-	return true;
+	if (p->f)
+		return getc_unlocked(p->f);
+	return p->mem < p->mem_end ? *p->mem++ : EOF;
 }
 
 static int grow(void **arr, uint32_t *cap, uint32_t need, size_t elem)
@@ -147,8 +82,201 @@ static int grow(void **arr, uint32_t *cap, uint32_t need, size_t elem)
 	return 0;
 }
 
-/* Bind token @ti as a fresh name of @kind. */
-static int bind_name(struct parser *p, uint32_t ti, enum vl_name_kind kind, uint32_t *out)
+static int put_char(struct parser *p, char c)
+{
+	if (p->buf_len == p->buf_cap) {
+		size_t cap = p->buf_cap ? p->buf_cap * 2 : 256;
+		char *n = realloc(p->buf, cap);
+
+		if (!n)
+			return -ENOMEM;
+		p->buf = n;
+		p->buf_cap = cap;
+	}
+	p->buf[p->buf_len++] = c;
+	return 0;
+}
+
+/* Word starts are kept as offsets while the buffer may move. */
+static int start_word(struct parser *p, uint32_t col)
+{
+	if (grow((void **)&p->tok, &p->cap_tok, p->ntok + 1, sizeof(*p->tok)))
+		return -ENOMEM;
+	p->tok[p->ntok].s = (const char *)(uintptr_t)p->buf_len;
+	p->tok[p->ntok++].col = col;
+	return 0;
+}
+
+/* A line that is not vmap cannot use more words: stop reading it there. */
+static bool line_full(const struct parser *p)
+{
+	return p->ntok > MAX_FIXED_WORDS && strcmp(p->buf, "vmap") != 0;
+}
+
+/*
+ * Read one line into words (comments dropped, never stored).  Returns 1,
+ * 0 at the end of input, or an error.  Columns count bytes from 1 and
+ * stop at UINT32_MAX.
+ */
+static int read_line(struct parser *p)
+{
+	uint32_t col = 0, wlen = 0;
+	bool comment = false, in_word = false, full = false;
+	int c;
+
+	p->ntok = 0;
+	p->buf_len = 0;
+	p->line++;
+	while ((c = next_byte(p)) != EOF && c != '\n') {
+		col += col < UINT32_MAX;
+		if (comment || full)
+			continue;
+		if (c == '#' || c == ' ' || c == '\t' || c == '\r') {
+			comment = c == '#';
+			if (in_word && put_char(p, '\0'))
+				return -ENOMEM;
+			in_word = false;
+			full = line_full(p);
+			continue;
+		}
+		if (c < 0x21 || c > 0x7e)
+			return perr(p, col, "unexpected byte 0x%02x", c);
+		if (!in_word && start_word(p, col))
+			return -ENOMEM;
+		wlen = in_word ? wlen + 1 : 1;
+		in_word = true;
+		if (wlen > VL_TRACE_MAX_WORD)
+			return perr(p, p->tok[p->ntok - 1].col, "word longer than %u bytes",
+				    VL_TRACE_MAX_WORD);
+		if (put_char(p, (char)c))
+			return -ENOMEM;
+	}
+	if (p->f && ferror(p->f))
+		return -EIO;
+	if (in_word && put_char(p, '\0'))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < p->ntok; i++)
+		p->tok[i].s = p->buf + (uintptr_t)p->tok[i].s;
+	return c != EOF || col > 0;
+}
+
+/* Decimal or 0x-hex, optional K/M suffix (KiB, MiB), must fit 32 bits. */
+static int parse_u32(struct parser *p, uint32_t ti, bool suffix, uint32_t *out)
+{
+	const char *s = p->tok[ti].s;
+	int base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
+	const char *digits = base == 16 ? s + 2 : s, *d = digits;
+	uint64_t v = 0, mul = 1;
+
+	if (!*d)
+		return perr(p, p->tok[ti].col, "expected a number, got '%s'", s);
+	for (; *d; d++) {
+		int dig = *d >= '0' && *d <= '9' ? *d - '0'
+			: base == 16 && *d >= 'a' && *d <= 'f' ? *d - 'a' + 10
+			: base == 16 && *d >= 'A' && *d <= 'F' ? *d - 'A' + 10 : -1;
+
+		/* K or M ends a number, never stands for one: "0xK" is no 0 */
+		if (dig < 0 && suffix && d[1] == '\0' && d != digits && (*d == 'K' || *d == 'M')) {
+			mul = *d == 'K' ? 1024 : 1024 * 1024;
+			break;
+		}
+		if (dig < 0)
+			return perr(p, p->tok[ti].col, "expected a number, got '%s'", s);
+		v = v * (uint64_t)base + (uint64_t)dig;
+		if (v > UINT32_MAX)
+			return perr(p, p->tok[ti].col, "number '%s' does not fit 32 bits", s);
+	}
+	if (v * mul > UINT32_MAX)
+		return perr(p, p->tok[ti].col, "number '%s' does not fit 32 bits", s);
+	*out = (uint32_t)(v * mul);
+	return 0;
+}
+
+/* Word @k of @usage ("vmalloc NAME BYTES", k = 2: "BYTES") into @w. */
+static const char *usage_word(const char *usage, uint32_t k, char *w, size_t n)
+{
+	size_t len;
+
+	while (k-- && (usage = strchr(usage, ' ')))
+		usage++;
+	len = usage ? strcspn(usage, " ") : 0;
+	snprintf(w, n, "%.*s", (int)(len < n ? len : n - 1), usage ? usage : "");
+	return w;
+}
+
+/* Between @min and @max arguments: else name the one missing or extra. */
+static int want_args(struct parser *p, uint32_t min, uint32_t max, const char *usage)
+{
+	const struct token *last = &p->tok[p->ntok - 1];
+	char w[32];
+
+	if (p->ntok - 1 > max)
+		return perr(p, p->tok[max + 1].col, "unexpected '%s' (usage: %s)",
+			    p->tok[max + 1].s, usage);
+	if (p->ntok - 1 < min)
+		return perr(p, last->col + (uint32_t)strlen(last->s), "missing %s (usage: %s)",
+			    usage_word(usage, p->ntok, w, sizeof(w)), usage);
+	return 0;
+}
+
+static uint32_t hash_name(const char *s)
+{
+	uint32_t h = 2166136261u;  /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+/* The table slot holding @s, or the empty one where it would go. */
+static uint32_t *name_slot(const struct parser *p, const char *s)
+{
+	uint32_t i = hash_name(s) & p->names.mask;
+
+	while (p->names.slot[i] && strcmp(p->t->names[p->names.slot[i] - 1], s) != 0)
+		i = (i + 1) & p->names.mask;
+	return &p->names.slot[i];
+}
+
+static int find_name(const struct parser *p, const char *s)
+{
+	return p->names.slot ? (int)*name_slot(p, s) - 1 : -1;
+}
+
+/* Room for one more name: the table stays at most half full. */
+static int names_grow(struct parser *p)
+{
+	uint32_t size = p->names.slot ? 2 * (p->names.mask + 1) : 64;
+	struct name_table old = p->names;
+
+	if (p->names.slot && 2 * (p->t->nnames + 1) <= p->names.mask + 1)
+		return 0;
+	if (size < 64 || !(p->names.slot = calloc(size, sizeof(uint32_t)))) {
+		p->names = old;
+		return -ENOMEM;
+	}
+	p->names.mask = size - 1;
+	for (uint32_t i = 0; old.slot && i <= old.mask; i++)
+		if (old.slot[i])
+			*name_slot(p, p->t->names[old.slot[i] - 1]) = old.slot[i];
+	free(old.slot);
+	return 0;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+			return false;
+	return true;
+}
+
+/* Bind token @ti as a fresh name of @kind, for @op. */
+static int bind_name(struct parser *p, uint32_t ti, const struct vl_trace_op *op,
+		     enum vl_name_kind kind, uint32_t *out)
 {
 	const char *s = p->tok[ti].s;
 	int i = find_name(p, s);
@@ -163,16 +291,20 @@ static int bind_name(struct parser *p, uint32_t ti, enum vl_name_kind kind, uint
 		if (p->bound[i])
 			return perr(p, p->tok[ti].col, "'%s' is still bound", s);
 		p->bound[i] = 1;
+		p->span[i] = vl_trace_span(op);
 		*out = (uint32_t)i;
 		return 0;
 	}
 	if (grow((void **)&t->names, &p->cap_names, t->nnames + 1, sizeof(char *)) ||
 	    !(t->name_kind = realloc(t->name_kind, p->cap_names)) ||
 	    !(p->bound = realloc(p->bound, p->cap_names)) ||
-	    !(t->names[t->nnames] = strdup(s)))
+	    !(p->span = realloc(p->span, p->cap_names * sizeof(*p->span))) ||
+	    names_grow(p) || !(t->names[t->nnames] = strdup(s)))
 		return -ENOMEM;
 	t->name_kind[t->nnames] = (uint8_t)kind;
 	p->bound[t->nnames] = 1;
+	p->span[t->nnames] = vl_trace_span(op);
+	*name_slot(p, s) = t->nnames + 1;
 	*out = t->nnames++;
 	return 0;
 }
@@ -230,26 +362,48 @@ static int parse_fix_idx(struct parser *p, uint32_t ti, struct vl_trace_op *op)
 	return 0;
 }
 
+/* "biscuitos, arm, i386, small": every layout of the table. */
+static const char *layout_names(char *s, size_t n)
+{
+	size_t o = 0;
+
+	s[0] = '\0';
+	for (const struct vl_layout *const *l = vl_layouts; *l && o < n; l++)
+		o += (size_t)snprintf(s + o, n - o, "%s%s", o ? ", " : "", (*l)->name);
+	return s;
+}
+
+/* The words of the vmalloc GENERATION header (generation 1 to 4). */
+static bool is_generation(const char *w)
+{
+	return strcmp(w, "vmlist") == 0 || strcmp(w, "rbtree") == 0 ||
+	       strcmp(w, "augtree") == 0 || strcmp(w, "nodes") == 0;
+}
+
 static int header(struct parser *p, const char *key)
 {
 	const char *v = p->tok[1].s;
 	struct vl_config *c = &p->t->cfg;
+	char names[128];
 
 	if (p->in_ops)
 		return perr(p, p->tok[0].col, "'%s' must come before the first operation", key);
 	if (p->ntok != 2)
-		return perr(p, p->tok[0].col, "usage: %s VALUE", key);
+		return want_args(p, 1, 1, strcmp(key, "layout") == 0 ? "layout NAME"
+				 : strcmp(key, "cpus") == 0 ? "cpus N"
+				 : strcmp(key, "debug") == 0 ? "debug on|off" : "lazy-purge on|off");
 	if (strcmp(key, "layout") == 0) {
 		const struct vl_layout *l = vl_layout_find(v);
 
 		if (!l)
-			return perr(p, p->tok[1].col, "unknown layout '%s' (biscuitos, arm, i386)", v);
+			return perr(p, p->tok[1].col, "unknown layout '%s' (%s)", v,
+				    layout_names(names, sizeof(names)));
 		c->layout = l->name;
 	} else if (strcmp(key, "vmalloc") == 0) {
 		if (strcmp(v, "vmlist") != 0)
 			return perr(p, p->tok[1].col, strcmp(v, "augtree") == 0
 				    ? "vmalloc augtree (generation 3) is not in this build; use vmlist"
-				    : "unknown vmalloc generation '%s'", v);
+				    : "vmalloc %s is not in this build; use vmlist", v);
 	} else if (strcmp(key, "lazy-purge") == 0) {
 		if (strcmp(v, "off") != 0)
 			return perr(p, p->tok[1].col, strcmp(v, "on") == 0
@@ -260,10 +414,9 @@ static int header(struct parser *p, const char *key)
 			return perr(p, p->tok[1].col, "expected on or off, got '%s'", v);
 		c->debug = strcmp(v, "on") == 0;
 	} else {
+		/* the range is the layout's, which may come later: see end_headers */
 		if (parse_u32(p, 1, false, &c->cpus))
 			return -EINVAL;
-		if (c->cpus == 0 || c->cpus > VL_MAX_CPUS)
-			return perr(p, p->tok[1].col, "cpus must be 1..%u", VL_MAX_CPUS);
 		p->cpus_line = p->line;
 		p->cpus_col = p->tok[1].col;
 	}
@@ -277,15 +430,15 @@ static int end_headers(struct parser *p)
 	uint32_t line = p->line;
 
 	p->in_ops = true;
-	if (p->t->cfg.cpus > l->nr_cpus) {
+	if (p->t->cfg.cpus == 0 || p->t->cfg.cpus > l->nr_cpus) {
 		p->line = p->cpus_line;
-		perr(p, p->cpus_col, "layout %s has NR_CPUS %u", l->name, l->nr_cpus);
+		perr(p, p->cpus_col, "cpus must be 1..%u: layout %s has NR_CPUS %u",
+		     l->nr_cpus, l->name, l->nr_cpus);
 		p->line = line;
 		return -EINVAL;
 	}
 	return 0;
 }
-
 
 /* Operation table: name, kind, usage, and the argument shape. */
 enum shape {
@@ -293,7 +446,7 @@ enum shape {
 	S_PAGE_NEW,      /* NAME high|low */
 	S_PAGE,          /* NAME [cpu=N] */
 	S_PAGE_KM,       /* NAME KM_TYPE [cpu=N] */
-	S_ADDR,          /* ADDR */
+	S_ADDR,          /* ADDR (no cpu=: the answer is the same on every CPU) */
 	S_IDX,           /* IDX */
 	S_IDX_PAGE,      /* IDX NAME */
 	S_AREA_NEW,      /* NAME BYTES [ioremap] */
@@ -316,7 +469,7 @@ static const struct op_def {
 	{ "kmap_atomic", OP_KMAP_ATOMIC, S_PAGE_KM, "kmap_atomic NAME KM_TYPE [cpu=N]" },
 	{ "kunmap_atomic", OP_KUNMAP_ATOMIC, S_PAGE_KM, "kunmap_atomic NAME KM_TYPE [cpu=N]" },
 	{ "kmap_atomic_pfn", OP_KMAP_ATOMIC_PFN, S_PAGE_KM, "kmap_atomic_pfn NAME KM_TYPE [cpu=N]" },
-	{ "kmap_atomic_to_page", OP_KMAP_ATOMIC_TO_PAGE, S_ADDR, "kmap_atomic_to_page ADDR [cpu=N]" },
+	{ "kmap_atomic_to_page", OP_KMAP_ATOMIC_TO_PAGE, S_ADDR, "kmap_atomic_to_page ADDR" },
 	{ "fix_to_virt", OP_FIX_TO_VIRT, S_IDX, "fix_to_virt IDX" },
 	{ "virt_to_fix", OP_VIRT_TO_FIX, S_ADDR, "virt_to_fix ADDR" },
 	{ "set_fixmap", OP_SET_FIXMAP, S_IDX_PAGE, "set_fixmap IDX NAME" },
@@ -350,7 +503,7 @@ static int parse_page_new(struct parser *p, struct vl_trace_op *op)
 	if (strcmp(z, "high") && strcmp(z, "low"))
 		return perr(p, p->tok[2].col, "expected high or low, got '%s'", z);
 	op->flag = strcmp(z, "high") == 0;
-	return bind_name(p, 1, NAME_PAGE, &op->name);
+	return bind_name(p, 1, op, NAME_PAGE, &op->name);
 }
 
 static int parse_area_new(struct parser *p, struct vl_trace_op *op)
@@ -362,7 +515,7 @@ static int parse_area_new(struct parser *p, struct vl_trace_op *op)
 	}
 	if (parse_u32(p, 2, true, &op->num))
 		return -EINVAL;
-	return bind_name(p, 1, NAME_AREA, &op->name);
+	return bind_name(p, 1, op, NAME_AREA, &op->name);
 }
 
 static int parse_vmap(struct parser *p, struct vl_trace_op *op)
@@ -374,14 +527,27 @@ static int parse_vmap(struct parser *p, struct vl_trace_op *op)
 	for (uint32_t i = 0; i < op->nlist; i++)
 		if (use_name(p, i + 2, NAME_PAGE, &op->list[i]))
 			return -EINVAL;
-	return bind_name(p, 1, NAME_AREA, &op->name);
+	return bind_name(p, 1, op, NAME_AREA, &op->name);
 }
 
+/*
+ * An OFFSET must lie inside the mapping the name binds (vl_trace_span):
+ * else the address would reach, or wrap past 4 GiB into, whatever lies
+ * beyond it, which no trace means to do.
+ */
 static int parse_access(struct parser *p, struct vl_trace_op *op)
 {
+	uint64_t span;
+
 	if (use_name(p, 1, 0, &op->name) || parse_u32(p, 2, true, &op->num) ||
 	    parse_u32(p, 3, false, &op->byte))
 		return -EINVAL;
+	span = p->span[op->name];
+	if (op->num >= span)
+		return perr(p, p->tok[2].col, "offset %s is outside %s %s (offsets 0..%llu%s)",
+			    p->tok[2].s, p->t->name_kind[op->name] == NAME_PAGE ? "page" : "area",
+			    p->tok[1].s, (unsigned long long)span - 1,
+			    p->t->name_kind[op->name] == NAME_PAGE ? "" : ", guard page included");
 	if (op->byte > 0xff)
 		return perr(p, p->tok[3].col, "byte %u is above 255", op->byte);
 	return 0;
@@ -411,7 +577,7 @@ static int parse_args(struct parser *p, const struct op_def *d, struct vl_trace_
 		return trailing_cpu(p, 2, d->usage, op) ?:
 		       use_name(p, 1, NAME_PAGE, &op->name) ?: parse_km(p, 2, op);
 	case S_ADDR:
-		return trailing_cpu(p, 1, d->usage, op) ?: parse_u32(p, 1, false, &op->num);
+		return want_args(p, 1, 1, d->usage) ?: parse_u32(p, 1, false, &op->num);
 	case S_IDX:
 		return want_args(p, 1, 1, d->usage) ?: parse_fix_idx(p, 1, op);
 	case S_IDX_PAGE:
@@ -424,7 +590,7 @@ static int parse_args(struct parser *p, const struct op_def *d, struct vl_trace_
 		return want_args(p, 1, 1, d->usage) ?: use_name(p, 1, NAME_AREA, &op->name) ?:
 		       unbind(p, op);
 	case S_VMAP:
-		return want_args(p, 2, MAX_TOKENS - 1, d->usage) ?: parse_vmap(p, op);
+		return want_args(p, 2, UINT32_MAX - 1, d->usage) ?: parse_vmap(p, op);
 	case S_ACCESS:
 		return trailing_cpu(p, 3, d->usage, op) ?: parse_access(p, op);
 	}
@@ -453,9 +619,10 @@ static int parse_op(struct parser *p)
 static int parse_line(struct parser *p)
 {
 	const char *w = p->tok[0].s;
+	/* "vmalloc V" is the operation short of BYTES, not a header */
 	bool is_header = strcmp(w, "layout") == 0 || strcmp(w, "lazy-purge") == 0 ||
 			 strcmp(w, "cpus") == 0 || strcmp(w, "debug") == 0 ||
-			 (strcmp(w, "vmalloc") == 0 && p->ntok == 2);
+			 (strcmp(w, "vmalloc") == 0 && p->ntok == 2 && is_generation(p->tok[1].s));
 
 	if (is_header)
 		return header(p, w);
@@ -476,31 +643,45 @@ void vl_trace_free(struct vl_trace *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static int parse_all(struct parser *p)
+{
+	int r;
+
+	memset(p->t, 0, sizeof(*p->t));
+	p->t->cfg = (struct vl_config){ .layout = "biscuitos", .cpus = 1, .debug = true };
+	while ((r = read_line(p)) > 0)
+		if (p->ntok && (r = parse_line(p)))
+			break;
+	if (r == 0 && !p->in_ops)
+		r = end_headers(p);
+	if (r == -EIO)
+		snprintf(p->err, p->errlen, "%s: %s", p->file, strerror(errno));
+	if (r == -ENOMEM)
+		snprintf(p->err, p->errlen, "%s: out of memory", p->file);
+	free(p->bound);
+	free(p->span);
+	free(p->names.slot);
+	free(p->tok);
+	free(p->buf);
+	if (r)
+		vl_trace_free(p->t);
+	return r;
+}
+
+int vl_trace_parse_file(const char *file, FILE *f, struct vl_trace *t,
+			char *err, size_t errlen)
+{
+	struct parser p = { .file = file, .f = f, .t = t, .err = err, .errlen = errlen };
+
+	return parse_all(&p);
+}
+
 int vl_trace_parse(const char *file, const char *text, size_t len,
 		   struct vl_trace *t, char *err, size_t errlen)
 {
-	struct parser p = { .file = file, .t = t, .err = err, .errlen = errlen };
-	size_t pos = 0;
-	int r = 0;
+	struct parser p = { .file = file, .t = t, .err = err, .errlen = errlen,
+			    .mem = (const unsigned char *)text,
+			    .mem_end = (const unsigned char *)text + len };
 
-	memset(t, 0, sizeof(*t));
-	t->cfg = (struct vl_config){ .layout = "biscuitos", .cpus = 1, .debug = true };
-	while (pos < len && r == 0) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - text) : len;
-
-		p.line++;
-		r = tokenize(&p, text + pos, end - pos);
-		if (r == 0 && p.ntok)
-			r = parse_line(&p);
-		pos = end + 1;
-	}
-	if (r == 0 && !p.in_ops)
-		r = end_headers(&p);
-	free(p.bound);
-	if (r == -ENOMEM)
-		snprintf(err, errlen, "%s: out of memory", file);
-	if (r)
-		vl_trace_free(t);
-	return r;
+	return parse_all(&p);
 }

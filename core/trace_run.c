@@ -19,11 +19,13 @@ struct binding {
 	struct page *page;   /* NAME_PAGE */
 	vaddr_t addr;        /* NAME_AREA: the area; NAME_PAGE: last mapping */
 	uint32_t cpu;        /* the CPU that made the mapping */
+	uint64_t span;       /* bytes an OFFSET may reach: vl_trace_span() */
 };
 
 struct run {
 	const struct vl_trace *t;
 	struct binding *b;
+	uint32_t *page_name; /* per frame (pfn - vl_pfn_offset): bound name + 1 */
 	FILE *out;
 	const struct vl_trace_op *op;
 };
@@ -54,6 +56,17 @@ const char *vl_trace_errno_name(int err)
 	       err == EFAULT ? "EFAULT" : "EINVAL";
 }
 
+uint64_t vl_trace_span(const struct vl_trace_op *op)
+{
+	switch (op->kind) {
+	case OP_PAGE: return PAGE_SIZE;
+	case OP_VMALLOC: case OP_GET_VM_AREA:
+		return (((uint64_t)op->num + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1)) + PAGE_SIZE;
+	case OP_VMAP: return ((uint64_t)op->nlist + 1) * PAGE_SIZE;
+	default: return 0;
+	}
+}
+
 static void put_err(struct run *r, int err)
 {
 	fprintf(r->out, "%u: err %s\n", r->op->line, vl_trace_errno_name(err));
@@ -79,6 +92,27 @@ static void put_ok(struct run *r, int err)
 static struct binding *bnd(struct run *r)
 {
 	return &r->b[r->op->name];
+}
+
+/*
+ * BUG an access from @cpu to another CPU's kmap_atomic slot: the kernel
+ * computes the slot from smp_processor_id(), so the address means nothing
+ * on any other CPU (a later kmap_atomic there may reuse it).
+ */
+static void check_atomic_cpu(const struct vl_trace_op *op, vaddr_t va)
+{
+	const struct vl_layout *l = vl.layout;
+	uint32_t idx = __virt_to_fix(va), owner;
+
+	if (idx < l->fix_kmap_begin || idx > FIX_KMAP_END(l) ||
+	    __fix_to_virt(idx) != (va & PAGE_MASK))
+		return;
+	owner = (idx - l->fix_kmap_begin) / KM_TYPE_NR;
+	if (owner != op->cpu)
+		vl_bug(op->kind == OP_WRITE ? "write" : "expect",
+		       "0x%08x is CPU %u's kmap_atomic slot %s, used on CPU %u: "
+		       "kmap_atomic addresses are per-CPU", va, owner,
+		       vl_km_name((idx - l->fix_kmap_begin) % KM_TYPE_NR), op->cpu);
 }
 
 void vl_trace_apply(const struct vl_trace_op *op, struct page *page, vaddr_t addr,
@@ -114,8 +148,14 @@ void vl_trace_apply(const struct vl_trace_op *op, struct page *page, vaddr_t add
 	case OP_VFREE: res->err = -vfree(addr); return;
 	case OP_VMAP: res->addr = vmap(pages, op->nlist, VM_MAP, PAGE_KERNEL); break;
 	case OP_VUNMAP: res->err = -vunmap(addr); return;
-	case OP_WRITE: res->err = -vl_write(addr + op->num, &byte, 1); return;
-	case OP_EXPECT: res->err = -vl_read(addr + op->num, &res->read, 1); return;
+	case OP_WRITE:
+		check_atomic_cpu(op, addr + op->num);
+		res->err = -vl_write(addr + op->num, &byte, 1);
+		return;
+	case OP_EXPECT:
+		check_atomic_cpu(op, addr + op->num);
+		res->err = -vl_read(addr + op->num, &res->read, 1);
+		return;
 	case OP_FAIL_ALLOC: vl_fail_nth_alloc(op->num); return;
 	case OP_PURGE: case OP_CHECK: case OP_STATS: return;
 	}
@@ -123,14 +163,18 @@ void vl_trace_apply(const struct vl_trace_op *op, struct page *page, vaddr_t add
 		res->err = errno;
 }
 
+static uint32_t *page_name(struct run *r, const struct page *page)
+{
+	return &r->page_name[page - mem_map];
+}
+
 static void report_page(struct run *r, const struct vl_trace_res *res)
 {
-	for (uint32_t i = 0; res->page && i < r->t->nnames; i++)
-		if (r->t->name_kind[i] == NAME_PAGE && r->b[i].page == res->page) {
-			fprintf(r->out, "%u: %s\n", r->op->line, r->t->names[i]);
-			return;
-		}
-	if (res->page)
+	uint32_t name = res->page ? *page_name(r, res->page) : 0;
+
+	if (name)
+		fprintf(r->out, "%u: %s\n", r->op->line, r->t->names[name - 1]);
+	else if (res->page)
 		fprintf(r->out, "%u: pfn 0x%x\n", r->op->line, page_to_pfn(res->page));
 	else
 		put(r, "none");
@@ -160,11 +204,17 @@ static int report(struct run *r, const struct vl_trace_res *res)
 
 	switch (op->kind) {
 	case OP_PAGE:
-		*b = (struct binding){ .page = res->page,
+		*b = (struct binding){ .page = res->page, .span = vl_trace_span(op),
 				       .addr = res->page ? lowmem_page_address(res->page) : 0 };
+		if (res->page)
+			*page_name(r, res->page) = op->name + 1;
 		put_ok(r, res->err);
 		break;
-	case OP_FREE_PAGE: b->page = NULL; put(r, "ok"); break;
+	case OP_FREE_PAGE:
+		*page_name(r, b->page) = 0;
+		b->page = NULL;
+		put(r, "ok");
+		break;
 	case OP_KMAP: case OP_KMAP_ATOMIC: case OP_KMAP_ATOMIC_PFN:
 		if (res->addr) {
 			b->addr = res->addr;
@@ -177,6 +227,7 @@ static int report(struct run *r, const struct vl_trace_res *res)
 	case OP_VIRT_TO_FIX: fprintf(r->out, "%u: %u\n", op->line, res->num); break;
 	case OP_VMALLOC: case OP_GET_VM_AREA: case OP_VMAP:
 		b->addr = res->addr;
+		b->span = vl_trace_span(op);
 		put_result(r, res);
 		break;
 	case OP_VFREE: case OP_VUNMAP: b->addr = 0; put_ok(r, res->err); break;
@@ -238,7 +289,8 @@ static int step(struct run *r)
 		do_stats(r);
 		return 0;
 	}
-	if (is_access(op) && !b->addr) {
+	/* the parser keeps OFFSET inside the span; a trace built by hand may not */
+	if (is_access(op) && (!b->addr || op->num >= b->span)) {
 		put_err(r, EFAULT);
 		return 0;
 	}
@@ -289,6 +341,8 @@ static int run_all(struct run *r, bool check_each)
 		status = step(r);
 		if (!status && check_each)
 			status = do_check(r, true);
+		if (ferror(r->out))
+			return -EIO;
 	}
 	return status;
 }
@@ -302,7 +356,9 @@ int vl_trace_exec(const struct vl_trace *t, FILE *out, bool check_each)
 	volatile int status = 0;
 
 	r.b = calloc(t->nnames ? t->nnames : 1, sizeof(*r.b));
-	if (!r.b || vl_boot(&t->cfg)) {
+	if (!r.b || vl_boot(&t->cfg) ||
+	    !(r.page_name = calloc(vl_nr_pages, sizeof(*r.page_name)))) {
+		vl_shutdown();
 		free(r.b);
 		return -ENOMEM;
 	}
@@ -312,11 +368,12 @@ int vl_trace_exec(const struct vl_trace *t, FILE *out, bool check_each)
 		status = run_all(&r, check_each);
 	} else {
 		fprintf(out, "%u: bug %s\n", bug_line, bug_msg);
-		status = 3;
+		status = ferror(out) ? -EIO : 3;
 	}
 	bug_jump = outer;
 	vl_set_bug_handler(old);
 	vl_shutdown();
+	free(r.page_name);
 	free(r.b);
 	return status;
 }

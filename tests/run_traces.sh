@@ -19,5 +19,23 @@ for t in *.trace; do
 		echo "FAIL $t"; cat /tmp/vmaplab-trace.diff; fail=$((fail + 1))
 	fi
 done
+
+# Inputs that are not trace files: each must fail with exit 2 and a message
+# (unbounded input at its first byte, a directory, output that is lost).
+check_cmd() {  # NAME WANT COMMAND...
+	local name=$1 want=$2 got
+	shift 2
+	got=$("$@" 2>&1; echo "# exit $?")
+	printf '== %s\n%s\n' "$name" "$got" >> "$all"
+	n=$((n + 1))
+	if [ "$got" != "$want" ]; then
+		printf 'FAIL %s\n got: %s\nwant: %s\n' "$name" "$got" "$want"; fail=$((fail + 1))
+	fi
+}
+check_cmd /dev/zero $'/dev/zero:1:1: unexpected byte 0x00\n# exit 2' \
+	${RUN:-} "$bin" replay /dev/zero
+check_cmd directory $'vmaplab: .: Is a directory\n# exit 2' ${RUN:-} "$bin" replay .
+check_cmd /dev/full $'vmaplab: standard output: No space left on device\n# exit 2' \
+	sh -c '${RUN:-} "$0" replay pkmap_first_slot.trace > /dev/full' "$bin"
 echo "golden traces: $((n - fail))/$n passed"
 [ "$fail" = 0 ]
