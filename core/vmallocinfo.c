@@ -70,15 +70,11 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-static int hex_value(char c)
+/* Only the form of a hex number counts: its value is never used. */
+static bool is_hex_digit(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
 }
 
 static bool token_is(const struct vmi_token *t, const char *word)
@@ -124,7 +120,7 @@ static int parse_hex(const struct vmi_line *l, const struct vmi_token *t,
 {
 	size_t start = *i;
 
-	while (*i < t->len && hex_value(t->s[*i]) >= 0) {
+	while (*i < t->len && is_hex_digit(t->s[*i])) {
 		if (*i - start == 16)
 			return vmi_error(l, t->col + *i, "%s wider than 64 bits", what);
 		(*i)++;

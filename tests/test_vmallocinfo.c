@@ -624,6 +624,35 @@ static void test_real_snapshot_on_small(void **state)
 	vl_vmi_free(&v);
 }
 
+/* Exactly the share: placed whole.  A share under 2 pages: one area. */
+static void test_share_edges(void **state)
+{
+	char *text = malloc(128 * 64);
+	struct vl_vmi v;
+	struct vl_vmi_replay rep;
+
+	(void)state;
+	assert_int_equal(boot("small"), 0);
+	assert_int_equal(END - START, 256 * P);
+	text[0] = '\0';
+	for (int i = 0; i < 128; i++)
+		strcat(text, "0x1-0x2 8192 f+0x1/0x2 pages=1 vmalloc\n");
+	parse_ok(text, &v);
+	free(text);
+	assert_int_equal(vl_vmi_populate(&v, 1.0, &rep), 0);
+	assert_int_equal(rep.stride, 1);
+	assert_int_equal(rep.areas, 128);
+	assert_int_equal(vl_vmlist_count(), 128);
+	vl_vmi_depopulate(&rep);
+	assert_int_equal(vl_vmi_populate(&v, 1e-6, &rep), 0);
+	assert_int_equal(rep.stride, 128);
+	assert_int_equal(rep.areas, 1);
+	assert_int_equal(rep.dropped, 127);
+	assert_int_equal(vl_find_vm_area(rep.handles[0])->size, 2 * P);
+	vl_vmi_depopulate(&rep);
+	vl_vmi_free(&v);
+}
+
 static void test_failed_populate_is_undone(void **state)
 {
 	struct vl_vmi v;
@@ -694,6 +723,7 @@ int main(void)
 		BOOTED(test_scaling_counts_the_minimum, cfg_biscuitos),
 		BOOTED(test_busy_snapshot_is_sampled, cfg_biscuitos),
 		BOOTED(test_real_snapshot_on_small, cfg_biscuitos),
+		BOOTED(test_share_edges, cfg_biscuitos),
 		BOOTED(test_failed_populate_is_undone, cfg_biscuitos),
 		BOOTED(test_fill_out_of_range, cfg_biscuitos),
 	};
