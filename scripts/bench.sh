@@ -44,11 +44,12 @@ check_settings() {
 	[ -x "$BIN" ] || die "no benchmark binary at $BIN (make bench builds it)"
 }
 
-# The snapshot to replay: $VMALLOCINFO, else the committed one.
+# The snapshot to replay: $VMALLOCINFO, else the committed one.  Its
+# contents are judged by validate(), which parses it before it is copied.
 pick_snapshot() {
 	VMI=${VMALLOCINFO:-$SHIPPED_VMI}
-	[ -f "$VMI" ] && [ -r "$VMI" ] ||
-		die "$VMI is not a readable file${VMALLOCINFO:+ (VMALLOCINFO)}"
+	[ -r "$VMI" ] || die "$VMI: no such file, or not readable${VMALLOCINFO:+ (VMALLOCINFO)}"
+	[ ! -d "$VMI" ] || die "$VMI: a directory, not a /proc/vmallocinfo snapshot"
 }
 
 set_run_flags() {
