@@ -1,6 +1,7 @@
 # Benchmarks: included from the top-level Makefile, which provides ARCH,
 # BUILD, CC, CXX and ALL_CFLAGS.
-#   make bench                 full run into results/<UTC stamp>/ (~6 min)
+#   make bench                 full run into results/<UTC stamp>/ (~6 min);
+#                              see results/README.md (layouts, Ctrl-C, latest)
 #   BENCH_QUICK=1 make bench   same files in under a minute
 #   make bench-check           quick run into $(BUILD)/bench-results, then
 #                              verify its files (used by `make test`)

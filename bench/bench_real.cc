@@ -1,5 +1,7 @@
 // Real-input suite: a /proc/vmallocinfo snapshot replayed as the standing
 // population of the VMALLOC window, then vmalloc() + vfree() on top of it.
+#include <algorithm>
+
 #include "harness.h"
 
 namespace vlb {
@@ -12,8 +14,17 @@ struct OnSnapshot : Machine {
 	explicit OnSnapshot(const Param &p) : bytes(p.pages * PAGE_SIZE)
 	{
 		batch = 16;
-		if (!error && vl_vmi_populate(p.vmi, kFill, &rep) != 0)
-			fail("the snapshot does not fit the window");
+		// The share leaves room for twice the area measured (the small
+		// layout's window is 1 MiB).  vl_vmi_populate() fits the sizes to
+		// it, but VM_IOREMAP alignment gaps are not counted: halve the
+		// share until it fits, so a real file always replays (the fill
+		// is recorded).
+		double win = window_pages(*vl.layout);
+		fill = std::min(kFill, 1.0 - 2.0 * (p.pages + 1) / win);
+		for (; !error && fill >= 1.0 / 64; fill /= 2)
+			if (vl_vmi_populate(p.vmi, fill, &rep) == 0)
+				return;
+		fail("the snapshot does not fit the window even sampled");
 	}
 	~OnSnapshot()
 	{
@@ -28,13 +39,17 @@ struct OnSnapshot : Machine {
 	}
 	void annotate(benchmark::State &st)
 	{
+		st.counters["replay_fill"] = fill;
 		st.counters["replay_scale"] = rep.scale;
+		st.counters["replay_stride"] = rep.stride;
+		st.counters["replay_dropped"] = rep.dropped;
 		st.counters["replay_holes"] = rep.holes_kept;
 		st.counters["replay_areas"] = rep.areas;
 		st.counters["replay_skipped"] = rep.skipped;
 		st.counters["replay_bytes"] = (double)rep.bytes;
 	}
 	uint32_t bytes;
+	double fill;
 	vl_vmi_replay rep{};
 };
 

@@ -105,7 +105,9 @@ void register_vmalloc(const vl_layout &l)
 	for (uint32_t pages : {1u, 16u})
 		add<VmapPair>("vmalloc/vmap_vunmap/vmlist/pages=" + std::to_string(pages),
 			      {pages}, pages);
-	for (uint32_t pages : geometric(1, 1024, opt.quick ? 32 : 2)) {
+	// up to 1024 pages, or what a batch of one leaves in half the window
+	uint32_t largest = std::min(1024u, window_pages(l) / 2 - 1);
+	for (uint32_t pages : geometric(1, largest, opt.quick ? 32 : 2)) {
 		std::string p = "/vmlist/pages=" + std::to_string(pages);
 		add<VmallocSize>("vmalloc/vmalloc" + p, {pages}, pages);
 		add<VfreeSize>("vmalloc/vfree" + p, {pages}, pages);

@@ -61,17 +61,9 @@ void Machine::hold_one_page_areas(uint32_t n, const char *why)
 
 void OpCounts::add(const vl_stats &b, const vl_stats &a, uint32_t n)
 {
-	sum.pte_writes += a.pte_writes - b.pte_writes;
-	sum.pte_clears += a.pte_clears - b.pte_clears;
-	sum.tlb_flush_one += a.tlb_flush_one - b.tlb_flush_one;
-	sum.tlb_flush_range += a.tlb_flush_range - b.tlb_flush_range;
-	sum.tlb_flush_range_pages += a.tlb_flush_range_pages - b.tlb_flush_range_pages;
-	sum.table_walks += a.table_walks - b.table_walks;
-	sum.pkmap_slots_scanned += a.pkmap_slots_scanned - b.pkmap_slots_scanned;
-	sum.pkmap_flushes += a.pkmap_flushes - b.pkmap_flushes;
-	sum.vmlist_nodes_visited += a.vmlist_nodes_visited - b.vmlist_nodes_visited;
-	sum.page_allocs += a.page_allocs - b.page_allocs;
-	sum.pt_pages += a.pt_pages - b.pt_pages;
+#define VLB_ADD(field, column) sum.field += a.field - b.field;
+	VLB_STATS(VLB_ADD)
+#undef VLB_ADD
 	ops += n;
 }
 
@@ -82,17 +74,14 @@ void set_counters(benchmark::State &st, const OpCounts &c, uint32_t batch,
 	const vl_stats &s = c.sum;
 	st.counters["batch"] = batch;
 	st.counters["n"] = n;
-	st.counters["pte_writes_per_op"] = s.pte_writes / ops;
-	st.counters["pte_clears_per_op"] = s.pte_clears / ops;
+#define VLB_PER_OP(field, column) \
+	if (column)               \
+		st.counters[column] = s.field / ops;
+	VLB_STATS(VLB_PER_OP)
+#undef VLB_PER_OP
 	st.counters["tlb_flushes_per_op"] = (s.tlb_flush_one + s.tlb_flush_range) / ops;
 	st.counters["tlb_flush_pages_per_op"] =
 		(s.tlb_flush_one + s.tlb_flush_range_pages) / ops;
-	st.counters["table_walks_per_op"] = s.table_walks / ops;
-	st.counters["slots_scanned_per_op"] = s.pkmap_slots_scanned / ops;
-	st.counters["pkmap_flushes_per_op"] = s.pkmap_flushes / ops;
-	st.counters["nodes_visited_per_op"] = s.vmlist_nodes_visited / ops;
-	st.counters["page_allocs_per_op"] = s.page_allocs / ops;
-	st.counters["pt_pages_per_op"] = s.pt_pages / ops;
 }
 
 // File name of a benchmark's samples: the name with / and : made safe.

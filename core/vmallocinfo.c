@@ -70,15 +70,11 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-static int hex_value(char c)
+/* Only the form of a hex number counts: its value is never used. */
+static bool is_hex_digit(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
 }
 
 static bool token_is(const struct vmi_token *t, const char *word)
@@ -124,7 +120,7 @@ static int parse_hex(const struct vmi_line *l, const struct vmi_token *t,
 {
 	size_t start = *i;
 
-	while (*i < t->len && hex_value(t->s[*i]) >= 0) {
+	while (*i < t->len && is_hex_digit(t->s[*i])) {
 		if (*i - start == 16)
 			return vmi_error(l, t->col + *i, "%s wider than 64 bits", what);
 		(*i)++;
@@ -382,13 +378,11 @@ static int parse_words(struct vmi_line *l, struct vl_vmi_entry *e)
 	return err;
 }
 
-/* Returns 1 for an entry, 0 for a blank line, or -EINVAL. */
+/* The fields of a line; returns 1 for an entry, 0 if blank, or -EINVAL. */
 static int parse_line(struct vmi_line *l, struct vl_vmi_entry *e)
 {
-	int err = check_chars(l);
+	int err;
 
-	if (err)
-		return err;
 	while (l->pos < l->len && is_blank(l->s[l->pos]))
 		l->pos++;
 	if (l->pos == l->len)
@@ -421,35 +415,65 @@ static int add_entry(struct vl_vmi *v, size_t *cap, const struct vl_vmi_entry *e
 	return 0;
 }
 
+/*
+ * One line into @buf (VL_VMI_LINE_MAX bytes and one more, to see a line
+ * that is too long), without its '\n'.  Returns 1 for a line, 0 at the
+ * end of the file, -errno on a read error.  A longer line is cut: the
+ * parse stops there, so the rest is never read.
+ */
+static int read_line(FILE *f, char *buf, size_t *len)
+{
+	int c = EOF;
+
+	*len = 0;
+	errno = 0;
+	while (*len <= VL_VMI_LINE_MAX && (c = getc(f)) != EOF && c != '\n')
+		buf[(*len)++] = (char)c;
+	if (c == EOF && ferror(f))
+		return errno ? -errno : -EIO;
+	return *len || c == '\n';
+}
+
+/*
+ * A line as read_line() gave it: the first bad byte is reported, even in a
+ * line cut for its length.  Returns 1 for an entry, 0 for a blank line, or
+ * -EINVAL.
+ */
+static int parse_read_line(struct vmi_line *l, struct vl_vmi_entry *e)
+{
+	bool cut = l->len > VL_VMI_LINE_MAX;
+	int err;
+
+	if (!cut && l->len && l->s[l->len - 1] == '\r')
+		l->len--;
+	err = check_chars(l);
+	if (err)
+		return err;
+	if (cut)
+		return vmi_error(l, VL_VMI_LINE_MAX + 1,
+				 "line longer than %u bytes", VL_VMI_LINE_MAX);
+	return parse_line(l, e);
+}
+
 int vl_vmi_parse(FILE *f, const char *name, struct vl_vmi *out, char *err,
 		 size_t errlen)
 {
 	struct vmi_line l = { .name = name, .err = err, .errlen = errlen };
-	char *buf = NULL;
-	size_t bufcap = 0, cap = 0;
-	ssize_t got;
-	int ret = 0;
+	char *buf = malloc(VL_VMI_LINE_MAX + 1);
+	size_t cap = 0;
+	int ret = buf ? 0 : -ENOMEM;
 
 	memset(out, 0, sizeof(*out));
 	while (!ret) {
 		struct vl_vmi_entry e = { 0 };
 
-		errno = 0;
-		got = getline(&buf, &bufcap, f);
-		if (got < 0) {
-			if (!feof(f))   /* a read error or no memory */
-				ret = errno ? -errno : -EIO;
+		ret = read_line(f, buf, &l.len);
+		if (ret <= 0)
 			break;
-		}
 		l.s = buf;
-		l.len = (size_t)got;
 		l.pos = 0;
 		l.lineno++;
-		if (l.len && buf[l.len - 1] == '\n')
-			l.len--;
-		if (l.len && buf[l.len - 1] == '\r')
-			l.len--;
-		ret = parse_line(&l, &e);
+		ret = parse_read_line(&l, &e);
 		if (ret == 1)
 			ret = add_entry(out, &cap, &e);
 	}
@@ -484,49 +508,48 @@ static uint32_t scaled_bytes(const struct vl_vmi_entry *e, uint64_t num,
 	return bytes < VMI_MIN_BYTES ? VMI_MIN_BYTES : (uint32_t)bytes;
 }
 
-/* NULL-terminated arrays of frames, as vmap_fresh() builds them. */
-static void free_page_list(struct page **pages)
+/* The frames vmap_fresh() took, and their array. */
+static void free_page_list(struct page **pages, uint32_t nr)
 {
-	for (struct page **p = pages; *p; p++)
-		__free_page(*p);
+	for (uint32_t i = 0; i < nr; i++)
+		__free_page(pages[i]);
 	free(pages);
 }
 
 /* vmap() of @count new highmem-first frames; *vpages records them. */
 static int vmap_fresh(uint32_t count, vaddr_t *addr, struct page ***vpages)
 {
-	struct page **pages = calloc((size_t)count + 1, sizeof(*pages));
+	struct page **pages = calloc(count, sizeof(*pages));
+	uint32_t got = 0;
 
 	if (!pages)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < count; i++) {
-		pages[i] = alloc_page(GFP_HIGHUSER);
-		if (!pages[i])
-			goto fail;
-	}
-	*addr = vmap(pages, count, VM_MAP, PAGE_KERNEL);
+	while (got < count && (pages[got] = alloc_page(GFP_HIGHUSER)))
+		got++;
+	*addr = got == count ? vmap(pages, count, VM_MAP, PAGE_KERNEL) : 0;
 	if (*addr) {
 		*vpages = pages;
 		return 0;
 	}
-fail:
-	free_page_list(pages);
+	free_page_list(pages, got);
 	return -ENOMEM;
 }
 
 /* Place one area of @bytes (guard included) the way its kind was made. */
 static int place(enum vl_vmi_kind kind, uint32_t bytes, vaddr_t *addr,
-		 struct page ***vpages)
+		 struct page ***vpages, uint32_t *nr)
 {
 	struct vm_struct *area;
 
 	*vpages = NULL;
+	*nr = 0;
 	switch (kind) {
 	case VMI_VMALLOC:
 		*addr = vmalloc(bytes - PAGE_SIZE);
 		return *addr ? 0 : -ENOMEM;
 	case VMI_VMAP:
-		return vmap_fresh(bytes / PAGE_SIZE - 1u, addr, vpages);
+		*nr = bytes / PAGE_SIZE - 1u;
+		return vmap_fresh(*nr, addr, vpages);
 	case VMI_IOREMAP:
 		area = get_vm_area(bytes - PAGE_SIZE, VM_IOREMAP);
 		break;
@@ -540,17 +563,45 @@ static int place(enum vl_vmi_kind kind, uint32_t bytes, vaddr_t *addr,
 	return 0;
 }
 
-/* How a replay sizes things: holes or not, and the num/den scale. */
+/* How a replay sizes things: holes or not, the sampling, the scale. */
 struct vmi_plan {
 	bool holes;
 	uint32_t n_live, n_unpurged;
+	uint32_t stride, kept;     /* live entries 0, stride, 2 * stride... */
 	uint64_t num, den;
 };
 
+static bool is_kept(const struct vmi_plan *p, uint32_t live_index)
+{
+	return live_index % p->stride == 0;
+}
+
+/* The smallest stride leaving at most budget / 2 in 2-page minimums. */
+static uint32_t stride_for(uint32_t n_live, uint64_t budget)
+{
+	uint64_t most = budget / 2 / VMI_MIN_BYTES;
+
+	if (most == 0)
+		most = 1;
+	return n_live > most ? (uint32_t)((n_live + most - 1) / most) : 1u;
+}
+
+/* Occupancy of the kept live entries. */
+static uint64_t kept_bytes(const struct vl_vmi *v, const struct vmi_plan *p)
+{
+	uint64_t bytes = 0;
+	uint32_t j = 0;
+
+	for (uint32_t i = 0; i < v->n; i++)
+		if (v->e[i].kind != VMI_UNPURGED && is_kept(p, j++))
+			bytes += occupancy(&v->e[i]);
+	return bytes;
+}
+
 static struct vmi_plan plan_replay(const struct vl_vmi *v, uint64_t budget)
 {
-	struct vmi_plan p = { .num = 1, .den = 1 };
-	uint64_t live = 0, unpurged = 0;
+	struct vmi_plan p = { .num = 1, .den = 1, .stride = 1 };
+	uint64_t live = 0, unpurged = 0, kept_min;
 
 	for (uint32_t i = 0; i < v->n; i++) {
 		if (v->e[i].kind == VMI_UNPURGED) {
@@ -562,8 +613,16 @@ static struct vmi_plan plan_replay(const struct vl_vmi *v, uint64_t budget)
 		}
 	}
 	p.holes = live + unpurged <= budget;
+	p.kept = p.n_live;
+	if (live <= budget)
+		return p;
+	p.stride = stride_for(p.n_live, budget);
+	p.kept = (p.n_live - 1) / p.stride + 1;
+	live = kept_bytes(v, &p);
+	kept_min = (uint64_t)p.kept * VMI_MIN_BYTES;
 	if (live > budget) {
-		p.num = budget;
+		/* each area gets at most a page-rounded share plus 2 pages */
+		p.num = budget > kept_min ? budget - kept_min : 0;
 		p.den = live;
 	}
 	return p;
@@ -576,25 +635,30 @@ static void free_holes(vaddr_t *holes, uint32_t n)
 	free(holes);
 }
 
-/* Places every entry in file order; holes[] collects the unpurged ones. */
+/* Places the planned entries in file order; holes[] collects the unpurged. */
 static int place_all(const struct vl_vmi *v, const struct vmi_plan *p,
 		     struct vl_vmi_replay *rep, vaddr_t *holes, uint32_t *nholes)
 {
+	uint32_t live_index = 0;
+
 	for (uint32_t i = 0; i < v->n; i++) {
 		const struct vl_vmi_entry *e = &v->e[i];
 		uint32_t bytes = scaled_bytes(e, p->num, p->den);
 		struct page **unused;
-		uint32_t h = rep->nr_handles;
+		uint32_t h = rep->nr_handles, none;
 
 		if (e->kind == VMI_UNPURGED) {
 			if (!p->holes)
 				continue;
-			if (place(VMI_RESERVED, bytes, &holes[*nholes], &unused))
+			if (place(VMI_RESERVED, bytes, &holes[*nholes], &unused, &none))
 				return -ENOMEM;
 			(*nholes)++;
 			continue;
 		}
-		if (place(e->kind, bytes, &rep->handles[h], &rep->vmap_pages[h]))
+		if (!is_kept(p, live_index++))
+			continue;
+		if (place(e->kind, bytes, &rep->handles[h], &rep->vmap_pages[h],
+			  &rep->vmap_nr[h]))
 			return -ENOMEM;
 		rep->nr_handles++;
 		rep->bytes += bytes;
@@ -613,16 +677,20 @@ int vl_vmi_populate(const struct vl_vmi *v, double fill,
 
 	memset(rep, 0, sizeof(*rep));
 	rep->scale = 1.0;
+	rep->stride = 1;
 	if (!(fill > 0.0 && fill <= 1.0))
 		return -EINVAL;
 	p = plan_replay(v, (uint64_t)(fill * (double)window));
 	rep->scale = (double)p.num / (double)p.den;
+	rep->stride = p.stride;
 	rep->holes_kept = p.holes;
+	rep->dropped = p.n_live - p.kept;
 	rep->skipped = p.holes ? 0 : p.n_unpurged;
-	rep->handles = calloc((size_t)p.n_live + 1, sizeof(*rep->handles));
-	rep->vmap_pages = calloc((size_t)p.n_live + 1, sizeof(*rep->vmap_pages));
+	rep->handles = calloc((size_t)p.kept + 1, sizeof(*rep->handles));
+	rep->vmap_pages = calloc((size_t)p.kept + 1, sizeof(*rep->vmap_pages));
+	rep->vmap_nr = calloc((size_t)p.kept + 1, sizeof(*rep->vmap_nr));
 	holes = calloc((size_t)(p.holes ? p.n_unpurged : 0) + 1, sizeof(*holes));
-	err = rep->handles && rep->vmap_pages && holes ? 0 : -ENOMEM;
+	err = rep->handles && rep->vmap_pages && rep->vmap_nr && holes ? 0 : -ENOMEM;
 	if (!err)
 		err = place_all(v, &p, rep, holes, &nholes);
 	free_holes(holes, nholes);
@@ -640,15 +708,17 @@ void vl_vmi_depopulate(struct vl_vmi_replay *rep)
 	for (uint32_t i = 0; i < rep->nr_handles; i++) {
 		if (rep->vmap_pages[i]) {
 			vunmap(rep->handles[i]);
-			free_page_list(rep->vmap_pages[i]);
+			free_page_list(rep->vmap_pages[i], rep->vmap_nr[i]);
 		} else {
 			vfree(rep->handles[i]);
 		}
 	}
 	free(rep->handles);
 	free(rep->vmap_pages);
+	free(rep->vmap_nr);
 	rep->handles = NULL;
 	rep->vmap_pages = NULL;
+	rep->vmap_nr = NULL;
 	rep->nr_handles = 0;
 	rep->areas = 0;
 	rep->bytes = 0;

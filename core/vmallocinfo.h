@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include "types.h"
 
+/* Longest line accepted, end of line excluded (the kernel's are < 300). */
+#define VL_VMI_LINE_MAX 4096u
+
 enum vl_vmi_kind {
 	VMI_VMALLOC,    /* "vmalloc" with pages=N: vmalloc() of size - PAGE_SIZE */
 	VMI_VMAP,       /* "vmap": vmap() of size/PAGE_SIZE - 1 pages */
@@ -39,10 +42,13 @@ struct vl_vmi {
  * N<node>=<pages>; or the whole tail "unpurged vm_area" or "vm_map_ram".
  * Blank lines are skipped; a trailing CR is ignored.  Size (bytes) must be
  * a positive multiple of PAGE_SIZE that fits 32 bits; pages=N must fit in
- * it.  Returns 0, or -EINVAL with "NAME:LINE:COL: message" in @err (COL:
- * 1-based byte where the line goes wrong) for a malformed line, -ENOMEM,
- * or -errno of a read error.  On failure @out is left empty.  @name is used
- * in messages only.
+ * it.  The file is read as a stream, one line of at most VL_VMI_LINE_MAX
+ * bytes at a time: memory grows only with the entries kept, and a longer
+ * line (or binary data) stops the parse at its first bad byte.  Returns 0,
+ * or -EINVAL with "NAME:LINE:COL: message" in @err (COL: 1-based byte
+ * where the line goes wrong) for a malformed line, -ENOMEM, or -errno of a
+ * read error.  On failure @out is left empty.  @name is used in messages
+ * only.
  */
 int vl_vmi_parse(FILE *f, const char *name, struct vl_vmi *out, char *err,
 		 size_t errlen);
@@ -52,14 +58,16 @@ void vl_vmi_free(struct vl_vmi *v);
 /* What a replay did: recorded in the results. */
 struct vl_vmi_replay {
 	double scale;          /* factor applied to every size (1.0 = none) */
+	uint32_t stride;       /* every stride-th live entry kept (1 = all) */
 	bool holes_kept;       /* unpurged areas allocated then freed as holes */
 	uint32_t areas;        /* live areas placed */
+	uint32_t dropped;      /* live entries left out by the sampling */
 	uint32_t skipped;      /* unpurged entries dropped */
 	uint64_t bytes;        /* bytes of the live areas placed (guard incl.) */
 	uint32_t nr_handles;   /* what vl_vmi_depopulate() undoes */
 	vaddr_t *handles;      /* area addresses */
-	struct page ***vmap_pages; /* per handle: frames vmap()ed (NULL-
-				    * terminated), or NULL */
+	struct page ***vmap_pages; /* per handle: frames vmap()ed, or NULL */
+	uint32_t *vmap_nr;     /* per handle: how many (0 without frames) */
 };
 
 /*
@@ -67,14 +75,21 @@ struct vl_vmi_replay {
  * window, in file order, through vmalloc()/vmap()/get_vm_area() (vmap
  * frames from alloc_page(GFP_HIGHUSER)).  Every area holds its listed size
  * in bytes, at least 2 pages (a page and the guard).  With W = @fill times
- * the window (0 < @fill <= 1): when live and unpurged sizes together fit
- * in W, each unpurged entry is placed as a get_vm_area() in its file
- * position and freed once all are placed, leaving its hole; else unpurged
- * entries are dropped (counted in skipped) and, if the live sizes still
- * exceed W, each is scaled by W / live (rounded down to pages, at least 2
- * pages; integer arithmetic, so every host agrees).  Returns 0, or -EINVAL
- * for @fill out of range, or -ENOMEM if an area or frame could not be had
- * (everything is undone and @rep left empty).  Never BUGs.
+ * the window (0 < @fill <= 1), rounded down to bytes:
+ *  - when live and unpurged sizes together fit in W, each unpurged entry is
+ *    placed as a get_vm_area() in its file position and freed once all are
+ *    placed, leaving its hole;
+ *  - else unpurged entries are dropped (counted in skipped);
+ *  - when the live sizes alone exceed W, only every k-th live entry in
+ *    file order is kept (live entries 0, k, 2k...; the stride k is the
+ *    smallest leaving kept * 2 pages <= W / 2; the others are counted in
+ *    dropped) and, if the kept sizes still exceed W, each is scaled by
+ *    (W - kept * 2 pages) / kept bytes, rounded down to pages, at least 2
+ *    pages.
+ * Integer arithmetic only, so every host agrees, and the areas' sizes add
+ * up to W at most (VM_IOREMAP alignment gaps aside).  Returns 0, or
+ * -EINVAL for @fill out of range, or -ENOMEM if an area or frame could not
+ * be had (everything is undone and @rep left empty).  Never BUGs.
  */
 int vl_vmi_populate(const struct vl_vmi *v, double fill,
 		    struct vl_vmi_replay *rep);

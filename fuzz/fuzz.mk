@@ -7,7 +7,8 @@
 #   make fuzz-cmin [CAMPAIGN=results/fuzz/STAMP]   merge a campaign into corpus/
 #   make fuzz-selftest   deliberate faults in copies of the core, each found?
 # Variables: FUZZ_TARGET (default: all), FUZZ_SECONDS (default: until ^C),
-# ENGINE=afl|libfuzzer, FUZZ_JOBS (default: nproc).
+# ENGINE=afl|libfuzzer, FUZZ_JOBS (default: nproc); a bad value stops with
+# a message naming the valid ones, exit status 2.
 
 FUZZ_TARGETS := pkmap fixmap vmalloc mixed trace
 FUZZ_DIR := $(BUILD)/fuzz
@@ -40,7 +41,16 @@ FUZZ_BINS = $(foreach t,$(FUZZ_TARGETS),$(FUZZ_DIR)/$(1)/$(t))
 FUZZ_ENV = FUZZ_DIR=$(FUZZ_DIR) VMAPLAB=$(BUILD)/vmaplab RUN="$(RUN)" FUZZ_TARGET="$(FUZZ_TARGET)" \
 	FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_JOBS="$(FUZZ_JOBS)" ENGINE="$(ENGINE)"
 
-.PHONY: fuzz fuzz-build fuzz-smoke fuzz-corpus fuzz-repro fuzz-cmin fuzz-selftest
+FUZZ_GOALS := fuzz fuzz-build fuzz-smoke fuzz-corpus fuzz-repro fuzz-cmin fuzz-selftest
+.PHONY: $(FUZZ_GOALS)
+
+# A wrong FUZZ_TARGET stops before the builds; scripts/fuzz_lib.sh checks
+# it and every other variable again when the scripts start.
+ifneq ($(filter $(FUZZ_GOALS),$(MAKECMDGOALS)),)
+ifneq ($(filter-out $(FUZZ_TARGETS),$(FUZZ_TARGET)),)
+$(error FUZZ_TARGET: unknown target '$(filter-out $(FUZZ_TARGETS),$(FUZZ_TARGET))'; valid: $(FUZZ_TARGETS))
+endif
+endif
 
 fuzz-build: $(call FUZZ_BINS,libfuzzer) $(call FUZZ_BINS,afl) $(call FUZZ_BINS,cmplog) \
 	$(call FUZZ_BINS,plain) $(BUILD)/vmaplab

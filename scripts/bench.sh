@@ -3,6 +3,11 @@
 # results/README.md), then points results/latest at it.  Called by
 # `make bench` and `make bench-check`.
 #
+# The run is built in results/.<stamp>.tmp/ and renamed into place when
+# complete; an interrupt (INT, TERM) removes it.  results/latest moves only
+# after a run with no failure.  Two runs started in the same second get
+# <stamp> and <stamp>-2.
+#
 # Environment:
 #   ARCH=native|arm      arm: the binary runs under $BENCH_RUN, no perf
 #   LAYOUT=NAME          layout to boot (default biscuitos)
@@ -39,20 +44,12 @@ check_settings() {
 	[ -x "$BIN" ] || die "no benchmark binary at $BIN (make bench builds it)"
 }
 
-# The snapshot to replay: $VMALLOCINFO, else the shipped one (copied from
-# shared/data into corpus/real/ when missing).
+# The snapshot to replay: $VMALLOCINFO, else the committed one.  Its
+# contents are judged by validate(), which parses it before it is copied.
 pick_snapshot() {
-	if [ -n "${VMALLOCINFO:-}" ]; then
-		[ -r "$VMALLOCINFO" ] || die "VMALLOCINFO=$VMALLOCINFO is not readable"
-		VMI=$VMALLOCINFO
-		return
-	fi
-	if [ ! -f "$SHIPPED_VMI" ]; then
-		mkdir -p "$(dirname "$SHIPPED_VMI")"
-		cp "../shared/data/$(basename "$SHIPPED_VMI")" "$SHIPPED_VMI" ||
-			die "no $SHIPPED_VMI and no copy in ../shared/data"
-	fi
-	VMI=$SHIPPED_VMI
+	VMI=${VMALLOCINFO:-$SHIPPED_VMI}
+	[ -r "$VMI" ] || die "$VMI: no such file, or not readable${VMALLOCINFO:+ (VMALLOCINFO)}"
+	[ ! -d "$VMI" ] || die "$VMI: a directory, not a /proc/vmallocinfo snapshot"
 }
 
 set_run_flags() {
@@ -71,13 +68,27 @@ validate() {
 		--benchmark_list_tests=true >/dev/null || exit 2
 }
 
+# A stamp no other run holds: the temporary folder is taken with mkdir
+# (atomic), and it is renamed into place, so a taken .S.tmp or S means
+# another run has S: try S-2, S-3...
+reserve_stamp() {
+	local base n=1
+	base=$(date -u +%Y%m%dT%H%M%SZ)
+	STAMP=$base
+	mkdir -p "$ROOT"
+	while ! mkdir "$ROOT/.$STAMP.tmp" 2>/dev/null || [ -e "$ROOT/$STAMP" ]; do
+		[ ! -e "$ROOT/$STAMP" ] || rmdir "$ROOT/.$STAMP.tmp" 2>/dev/null || true
+		n=$((n + 1))
+		[ $n -le 100 ] || die "cannot create a run folder in $ROOT"
+		STAMP=$base-$n
+	done
+	OUT=$ROOT/.$STAMP.tmp
+}
+
 # The run directory, with the replayed input frozen in it (a live
 # /proc/vmallocinfo changes between reads).
 make_run_dir() {
-	STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-	OUT=$ROOT/$STAMP
-	mkdir -p "$ROOT"
-	mkdir "$OUT" || die "$OUT already exists"
+	reserve_stamp
 	mkdir "$OUT/samples"
 	cat "$VMI" >"$OUT/vmallocinfo.txt.tmp"
 	mv "$OUT/vmallocinfo.txt.tmp" "$OUT/vmallocinfo.txt"
@@ -113,17 +124,27 @@ why_no_profile() {
 	fi
 }
 
+# Waits for the job just started with `setsid ... &` (a process group of its
+# own): `wait` returns at an interrupt, and the trap stops the whole group.
+wait_child() {
+	CHILD=$!
+	wait "$CHILD" || true
+	CHILD=
+}
+
 # 99 Hz keeps the sampling cost under 1% of the run and its data small.
 run_suites() {
 	write_suites_script
 	FLAME=$(why_no_profile)
 	if [ -n "$FLAME" ]; then
 		echo "bench.sh: flame graph $FLAME; running without it"
-		bash "$WORK/suites.sh"
+		setsid bash "$WORK/suites.sh" &
+		wait_child
 	else
 		echo "== recording the whole run with perf record -e cpu-clock -F 99 --call-graph dwarf"
-		perf record -q -e cpu-clock -F 99 --call-graph dwarf -o "$WORK/perf.data" -- \
-			bash "$WORK/suites.sh" 2>>"$WORK/perf.log"
+		setsid perf record -q -e cpu-clock -F 99 --call-graph dwarf \
+			-o "$WORK/perf.data" -- bash "$WORK/suites.sh" 2>>"$WORK/perf.log" &
+		wait_child
 	fi
 	FAILED=0
 	if [ -f "$WORK/failed" ]; then
@@ -175,12 +196,36 @@ report() {
 	[ ${#raw[@]} -gt 0 ] || { echo "bench.sh: no suite produced results" >&2; return 1; }
 	"$PYTHON" scripts/bench_report.py "$OUT" --raw "${raw[@]}" --arch "$arch" \
 		--compiler "$(compilers)" --commit "$(commit)" --flamegraph "$FLAME" \
-		--repetitions "$REPS" --min-time "$MIN_TIME" --quick "$QUICK" --vmallocinfo-source "$VMI"
+		--repetitions "$REPS" --min-time "$MIN_TIME" --quick "$QUICK" --vmallocinfo-source "$VMI" \
+		--stamp "$STAMP"
 }
 
-point_latest() {
+# The finished run into place; results/latest only after a run that passed.
+publish() {
+	local rc=$1
+	mv -T "$OUT" "$ROOT/$STAMP"
+	OUT=
+	if [ "$rc" -ne 0 ]; then
+		echo "== bench failed after $((SECONDS - START)) s: $ROOT/$STAMP" \
+			"(results/latest not moved)" >&2
+		return
+	fi
 	ln -sfn "$STAMP" "$ROOT/.latest.tmp"
 	mv -Tf "$ROOT/.latest.tmp" "$ROOT/latest"
+	echo "== bench done in $((SECONDS - START)) s: $ROOT/$STAMP (latest)"
+}
+
+# INT or TERM: stop the suites, drop the half-built run.
+interrupted() {
+	trap - INT TERM
+	[ -z "${CHILD:-}" ] || kill -TERM -- "-$CHILD" 2>/dev/null || true
+	wait 2>/dev/null || true
+	if [ -n "${OUT:-}" ]; then
+		rm -rf "$OUT"
+		echo "bench.sh: interrupted; removed the unfinished $OUT" \
+			"(results/latest unchanged)" >&2
+	fi
+	exit 130
 }
 
 main() {
@@ -190,16 +235,17 @@ main() {
 	pick_snapshot
 	set_run_flags
 	validate
-	make_run_dir
+	OUT= CHILD=
+	trap interrupted INT TERM
 	WORK=$(mktemp -d)
 	trap 'rm -rf "$WORK"' EXIT
-	echo "== vmaplab bench: layout $LAYOUT, ARCH=$ARCH, quick=$QUICK -> $OUT"
+	make_run_dir
+	echo "== vmaplab bench: layout $LAYOUT, ARCH=$ARCH, quick=$QUICK -> $ROOT/$STAMP"
 	run_suites
 	flame_graph
 	report || rc=1
-	point_latest
 	[ $FAILED -eq 0 ] || rc=1
-	echo "== bench done in $((SECONDS - START)) s: $OUT (latest)"
+	publish $rc
 	return $rc
 }
 

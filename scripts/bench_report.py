@@ -3,7 +3,8 @@
 
   bench_report.py DIR --raw SUITE.json... [--arch A] [--compiler S]
                   [--commit S] [--flamegraph STATUS] [--repetitions N]
-                  [--min-time S] [--quick 0|1]
+                  [--min-time S] [--quick 0|1] [--vmallocinfo-source F]
+                  [--stamp NAME]
       merge the Google Benchmark JSON of every suite into DIR/bench.json and
       write DIR/bench.csv, meta.json, summary.md and the SVG plots, reading
       latency samples from DIR/samples/; print the key figures.
@@ -33,7 +34,8 @@ REQUIRED = ("suite,benchmark,impl,layout,arch,threads,param,n,iterations,"
             "nodes_visited_per_op").split(",")
 EXTRA_COUNTS = ["pte_clears_per_op", "tlb_flush_pages_per_op",
                 "table_walks_per_op", "pkmap_flushes_per_op",
-                "page_allocs_per_op", "pt_pages_per_op"]
+                "page_allocs_per_op", "pt_pages_per_op",
+                "page_frees_per_op", "kmap_sleeps_per_op"]
 EXTRA = ["batch", "repetitions", "ns_per_op_min", "ns_per_op_max",
          "samples"] + EXTRA_COUNTS + ["extra", "error"]
 COLUMNS = REQUIRED + EXTRA
@@ -147,13 +149,17 @@ def fmt(x):
     return str(x)
 
 
+# The replay record of the real suite: (counter, CSV key, format).
+REPLAY = [("replay_scale", "scale", "%.6g"), ("replay_holes", "holes", "%d"),
+          ("replay_areas", "areas", "%d"), ("replay_skipped", "skipped", "%d"),
+          ("replay_stride", "stride", "%d"), ("replay_dropped", "dropped", "%d"),
+          ("replay_fill", "fill", "%.6g")]
+
+
 def param_of(name_param, first):
     """The CSV param: the name's key=value, plus the replay record."""
-    keys = ["replay_scale", "replay_holes", "replay_areas", "replay_skipped"]
-    if all(k in first for k in keys):
-        rec = "scale=%.6g;holes=%d;areas=%d;skipped=%d" % (
-            first["replay_scale"], first["replay_holes"],
-            first["replay_areas"], first["replay_skipped"])
+    if all(k in first for k, _, _ in REPLAY):
+        rec = ";".join(("%s=" + f) % (key, first[k]) for k, key, f in REPLAY)
         return name_param + ";" + rec if name_param else rec
     return name_param
 
@@ -425,10 +431,16 @@ def summary_text(rows, meta, figures):
     rep = meta.get("real_input")
     if rep:
         parts += ["## Real input", "",
-                  "`%s` (%s entries): scale %s, unpurged holes kept: %s, %s areas placed, "
-                  "%s unpurged entries skipped." % (
-                      rep["source"], rep["entries"], rep["scale"],
-                      "yes" if rep["holes_kept"] else "no", rep["areas"], rep["skipped"]), ""]
+                  "`%s` (%s entries). Each replay keeps every `stride`-th live area in "
+                  "file order (the others dropped), scales sizes by `scale` into `fill` "
+                  "of the window, and keeps unpurged areas as holes or skips them." % (
+                      rep["source"], rep["entries"]), "",
+                  md_table(["benchmark", "fill", "scale", "stride", "areas placed",
+                            "live dropped", "unpurged skipped", "holes kept"],
+                           [[r["benchmark"], "%.6g" % r["fill"], "%.6g" % r["scale"],
+                             r["stride"], r["areas"], r["dropped"], r["skipped"],
+                             "yes" if r["holes_kept"] else "no"] for r in rep["replays"]]),
+                  ""]
     cols = ["suite", "benchmark", "param", "ns_per_op", "p50_ns", "p99_ns", "p999_ns",
             "max_ns", "pte_writes_per_op", "tlb_flushes_per_op", "slots_scanned_per_op",
             "nodes_visited_per_op"]
@@ -458,24 +470,36 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
+def replay_record(row):
+    """What the replay under one real benchmark did, from its param."""
+    rec = dict(kv.split("=") for kv in row["param"].split(";") if "=" in kv)
+    return {"benchmark": "%s %s" % (row["benchmark"], row["param"].split(";")[0]),
+            "fill": float(rec["fill"]), "scale": float(rec["scale"]),
+            "stride": int(rec["stride"]), "holes_kept": rec["holes"] == "1",
+            "areas": int(rec["areas"]), "dropped": int(rec["dropped"]),
+            "skipped": int(rec["skipped"])}
+
+
 def real_input(ctx, rows, source):
+    """The snapshot and every replay of it; the first one's record on top."""
     path = ctx.get("vl_vmallocinfo")
-    r = next((r for r in rows if r["suite"] == "real" and not r["error"]), None)
-    if not path or not r:
+    replays = [replay_record(r) for r in rows if r["suite"] == "real" and not r["error"]]
+    if not path or not replays:
         return None
-    rec = dict(kv.split("=") for kv in r["param"].split(";") if "=" in kv)
     with open(path, "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
-    return {"file": path, "source": source, "sha256": sha, "entries": int(ctx["vl_vmi_entries"]),
-            "live_bytes": int(ctx["vl_vmi_live_bytes"]),
-            "unpurged_bytes": int(ctx["vl_vmi_unpurged_bytes"]), "fill": 0.9,
-            "scale": float(rec["scale"]), "holes_kept": rec["holes"] == "1",
-            "areas": int(rec["areas"]), "skipped": int(rec["skipped"])}
+    top = {k: v for k, v in replays[0].items() if k != "benchmark"}
+    # the frozen copy; bench.json's context names where it was during the run
+    return dict({"file": "vmallocinfo.txt", "source": source, "sha256": sha,
+                 "entries": int(ctx["vl_vmi_entries"]),
+                 "live_bytes": int(ctx["vl_vmi_live_bytes"]),
+                 "unpurged_bytes": int(ctx["vl_vmi_unpurged_bytes"])},
+                **top, replays=replays)
 
 
 def make_meta(args, ctx, rows):
     return {
-        "stamp": os.path.basename(os.path.normpath(args.dir)),
+        "stamp": args.stamp or os.path.basename(os.path.normpath(args.dir)),
         "host": {"name": ctx.get("host_name"), "uname": " ".join(platform.uname()),
                  "cpu": cpu_model(), "num_cpus": ctx.get("num_cpus"),
                  "mhz_per_cpu": ctx.get("mhz_per_cpu"), "caches": ctx.get("caches")},
@@ -607,6 +631,8 @@ def parse_args(argv):
     ap.add_argument("--quick", choices=["0", "1"], default="0")
     ap.add_argument("--vmallocinfo-source", default=None,
                     help="where the replayed snapshot was copied from")
+    ap.add_argument("--stamp", default=None,
+                    help="the run's name (default: DIR's), when DIR is a temporary folder")
     args = ap.parse_args(argv)
     if not os.path.isdir(args.dir):
         ap.error("no such directory: " + args.dir)

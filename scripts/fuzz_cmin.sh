@@ -5,9 +5,10 @@
 # stdin it sees no input), libFuzzer -merge=1 otherwise.
 set -u
 . "$(dirname "$0")/fuzz_lib.sh"
-check_targets
 CAMPAIGN=${CAMPAIGN:-results/fuzz/latest}
-[ -d "$CAMPAIGN" ] || die "no campaign in $CAMPAIGN (make fuzz first, or CAMPAIGN=results/fuzz/STAMP)"
+[ -d "$CAMPAIGN" ] || die "CAMPAIGN=$CAMPAIGN: no such campaign folder (make fuzz first, or CAMPAIGN=results/fuzz/STAMP)"
+ls -d "$CAMPAIGN"/*/seeds > /dev/null 2>&1 ||
+	die "CAMPAIGN=$CAMPAIGN: not a campaign folder (no <target>/seeds inside; make fuzz writes results/fuzz/STAMP)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for t in $TARGETS; do

@@ -12,12 +12,38 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 die() { echo "fuzz: $*" >&2; exit 2; }
 
+# One fuzz target name, else exit 2 naming the valid ones.
+check_target() {
+	case " $ALL_TARGETS " in
+	*" $1 "*) ;;
+	*) die "FUZZ_TARGET: unknown target '$1'; valid: ${ALL_TARGETS// /, } (or several, space-separated; default all)" ;;
+	esac
+}
+
 check_targets() {
 	local t
-	for t in $TARGETS; do
-		case " $ALL_TARGETS " in *" $t "*) ;; *) die "unknown target '$t' ($ALL_TARGETS)";; esac
-	done
+	for t in $TARGETS; do check_target "$t"; done
 }
+
+# $1 (a variable's name) holds a whole number >= 1 of $2, or is unset/empty.
+check_count() {
+	local v=${!1:-}
+	[ -z "$v" ] || [[ $v =~ ^[1-9][0-9]{0,8}$ ]] ||
+		die "$1 must be a whole number of $2 from 1 to 999999999, not '$v'"
+}
+
+# Every variable the fuzz targets take, checked before anything runs.
+check_settings() {
+	check_targets
+	check_count FUZZ_SECONDS seconds
+	check_count FUZZ_JOBS "parallel jobs"
+	check_count FUZZ_PROGRESS seconds
+	case ${ENGINE:-afl} in
+	afl | libfuzzer) ;;
+	*) die "ENGINE must be afl or libfuzzer, not '$ENGINE'" ;;
+	esac
+}
+check_settings
 
 dict_of() { echo "corpus/$1.dict"; }
 

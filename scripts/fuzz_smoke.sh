@@ -8,7 +8,6 @@
 # zero byte instead of corpus/ (how fast the fuzzer finds things alone).
 set -u
 . "$(dirname "$0")/fuzz_lib.sh"
-check_targets
 secs=${FUZZ_SECONDS:-25}
 BIN_DIR=${BIN_DIR:-$FUZZ_DIR/libfuzzer}
 own_work=0

@@ -13,6 +13,8 @@
 #include "vmaplab.h"
 #include "vl_test.h"
 #include "vmallocinfo.h"
+#include "mmu.h"
+#include "physmem.h"
 
 #define P PAGE_SIZE
 #define START (vl.layout->vmalloc_start)
@@ -204,6 +206,91 @@ static void test_malformed_lines(void **state)
 		"t.txt:3:16: unterminated '['");
 }
 
+/* Every hex digit in either case, in addresses and in phys=. */
+static void test_hex_digits_of_both_cases(void **state)
+{
+	static const char digits[] = "0123456789abcdefABCDEF";
+
+	(void)state;
+	for (const char *d = digits; *d; d++) {
+		char text[128];
+		struct vl_vmi v;
+
+		snprintf(text, sizeof(text),
+			 "0x%c0-0xf%c 8192 f+0x1/0x2 phys=0x%c000 ioremap\n"
+			 "0x%c-0x%c 8192 g+0x1/0x2 phys=%c ioremap\n",
+			 *d, *d, *d, *d, *d, *d);
+		parse_ok(text, &v);
+		assert_int_equal(v.n, 2);
+		vl_vmi_free(&v);
+	}
+	rejects("0x1-0x2 8192 f phys=1x1000 ioremap\n",
+		"t.txt:1:22: bad hex digit 'x' in physical address");
+	rejects("0x1-0x2 8192 f phys=0X1000 ioremap\n",
+		"t.txt:1:22: bad hex digit 'X' in physical address");
+	rejects("0xG-0x2 4096\n", "t.txt:1:3: expected hex digits of start address");
+	rejects("0x1-0xg 4096\n", "t.txt:1:7: expected hex digits of end address");
+}
+
+/* A stream of @byte, @limit bytes long; counts what was read. */
+struct endless {
+	char byte;
+	size_t limit, read;
+};
+
+static ssize_t endless_read(void *cookie, char *buf, size_t size)
+{
+	struct endless *s = cookie;
+	size_t n = s->limit - s->read < size ? s->limit - s->read : size;
+
+	memset(buf, s->byte, n);
+	s->read += n;
+	return (ssize_t)n;
+}
+
+/* Parses 64 MiB of @byte (or less: the parse must stop early). */
+static size_t parse_endless(char byte, const char *msg)
+{
+	struct endless s = { .byte = byte, .limit = 64u << 20 };
+	cookie_io_functions_t io = { .read = endless_read };
+	FILE *f = fopencookie(&s, "r", io);
+	char err[256] = "";
+	struct vl_vmi v;
+
+	assert_non_null(f);
+	assert_int_equal(vl_vmi_parse(f, "z", &v, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, msg);
+	assert_null(v.e);
+	fclose(f);
+	return s.read;
+}
+
+/* A huge line or binary data: a message at once, not gigabytes read. */
+static void test_unbounded_input_stops_early(void **state)
+{
+	char text[VL_VMI_LINE_MAX + 64];
+	size_t len;
+
+	(void)state;
+	assert_true(parse_endless('\0', "z:1:1: control character 0x00") <= 64u << 10);
+	assert_true(parse_endless('0', "z:1:4097: line longer than 4096 bytes") <= 64u << 10);
+	/* the longest line passes, one byte more does not */
+	len = (size_t)snprintf(text, sizeof(text), "0x1-0x2 8192 f+0x1/0x2 user");
+	memset(text + len, ' ', VL_VMI_LINE_MAX - len);
+	strcpy(text + VL_VMI_LINE_MAX, "\n0x1-0x2 4096\n");
+	{
+		struct vl_vmi v;
+
+		parse_ok(text, &v);
+		assert_int_equal(v.n, 2);
+		vl_vmi_free(&v);
+	}
+	text[VL_VMI_LINE_MAX] = ' ';
+	rejects(text, "t.txt:1:4097: line longer than 4096 bytes");
+	text[5] = '\x7f';           /* a bad byte before the cut comes first */
+	rejects(text, "t.txt:1:6: control character 0x7f");
+}
+
 static void test_empty_input_and_read_errors(void **state)
 {
 	char err[64] = "";
@@ -221,22 +308,28 @@ static void test_empty_input_and_read_errors(void **state)
 	fclose(dir);
 }
 
-/* The placed area of each live entry has its size and kind. */
+/*
+ * The placed area of each kept live entry (every rep->stride-th) has its
+ * kind and, unless scaled, its size; vmap()s hold their frames.
+ */
 static void assert_replayed(const struct vl_vmi *v,
 			    const struct vl_vmi_replay *rep)
 {
-	uint32_t h = 0;
+	uint32_t h = 0, live = 0;
 
 	for (uint32_t i = 0; i < v->n; i++) {
 		const struct vl_vmi_entry *e = &v->e[i];
 		struct vm_struct *area;
 
-		if (e->kind == VMI_UNPURGED)
+		if (e->kind == VMI_UNPURGED || live++ % rep->stride)
 			continue;
+		assert_true(h < rep->nr_handles);
 		area = vl_find_vm_area(rep->handles[h]);
 		assert_non_null(area);
 		assert_int_equal(area->addr, rep->handles[h]);
-		assert_int_equal(area->size, e->size < 2 * P ? 2 * P : e->size);
+		if (rep->scale == 1.0)
+			assert_int_equal(area->size, e->size < 2 * P ? 2 * P : e->size);
+		assert_int_equal(rep->vmap_nr[h], e->kind == VMI_VMAP ? area->size / P - 1 : 0);
 		switch (e->kind) {
 		case VMI_VMALLOC:
 			assert_int_equal(area->flags, VM_ALLOC);
@@ -245,8 +338,9 @@ static void assert_replayed(const struct vl_vmi *v,
 		case VMI_VMAP:
 			assert_int_equal(area->flags, VM_MAP);
 			assert_non_null(rep->vmap_pages[h]);
-			assert_non_null(rep->vmap_pages[h][area->size / P - 2]);
-			assert_null(rep->vmap_pages[h][area->size / P - 1]);
+			for (uint32_t f = 0; f < rep->vmap_nr[h]; f++)
+				assert_int_equal(pte_pfn(*vl_pte_lookup(area->addr + f * P)),
+						 page_to_pfn(rep->vmap_pages[h][f]));
 			break;
 		case VMI_IOREMAP:
 			assert_int_equal(area->flags, VM_IOREMAP);
@@ -261,6 +355,8 @@ static void assert_replayed(const struct vl_vmi *v,
 		h++;
 	}
 	assert_int_equal(h, rep->nr_handles);
+	assert_int_equal(h, rep->areas);
+	assert_int_equal(rep->areas + rep->dropped, live);
 }
 
 static void test_populate_biscuitos_and_back(void **state)
@@ -390,9 +486,11 @@ static void test_scaling_to_the_window(void **state)
 	assert_int_equal(vl_vmi_populate(&v, 0.5, &rep), 0);
 	assert_false(rep.holes_kept);
 	assert_int_equal(rep.skipped, 1);
-	assert_true(rep.scale == (double)budget / (double)v.live_bytes);
-	big = (uint32_t)((uint64_t)16777216 * budget / v.live_bytes) & PAGE_MASK;
-	assert_int_equal(big, 831 * P);
+	/* the six areas' 2-page minimums come off the budget first */
+	assert_int_equal(rep.stride, 1);
+	assert_true(rep.scale == (double)(budget - 12 * P) / (double)v.live_bytes);
+	big = (uint32_t)((uint64_t)16777216 * (budget - 12 * P) / v.live_bytes) & PAGE_MASK;
+	assert_int_equal(big, 828 * P);
 	for (int i = 0; i < 4; i++) {
 		struct vm_struct *area = vl_find_vm_area(rep.handles[i]);
 
@@ -405,6 +503,152 @@ static void test_scaling_to_the_window(void **state)
 	assert_int_equal(rep.bytes, 4ull * big + 4 * P);
 	assert_true(rep.bytes <= budget);
 	assert_invariants();
+	vl_vmi_depopulate(&rep);
+	vl_vmi_free(&v);
+}
+
+/* Areas held up at 2 pages by the minimum still leave the total in budget. */
+static void test_scaling_counts_the_minimum(void **state)
+{
+	struct vl_vmi v;
+	struct vl_vmi_replay rep;
+	uint32_t budget = (END - START) / 2;
+	FILE *f = tmpfile();
+	char err[256] = "";
+
+	(void)state;
+	assert_non_null(f);
+	fputs("0x1-0x2 16777216 f+0x1/0x2 pages=4095 vmalloc\n", f);
+	for (int i = 0; i < 600; i++)
+		fputs("0x1-0x2 8192 g+0x1/0x2 pages=1 vmalloc\n", f);
+	rewind(f);
+	assert_int_equal(vl_vmi_parse(f, "t", &v, err, sizeof(err)), 0);
+	fclose(f);
+	assert_int_equal(vl_vmi_populate(&v, 0.5, &rep), 0);
+	assert_int_equal(rep.stride, 1);
+	assert_int_equal(rep.areas, 601);
+	assert_true(rep.scale < 1.0);
+	assert_true(rep.bytes <= budget);
+	assert_int_equal(vl_find_vm_area(rep.handles[1])->size, 2 * P);
+	assert_invariants();
+	vl_vmi_depopulate(&rep);
+	vl_vmi_free(&v);
+}
+
+/*
+ * A busy 64-bit machine's file: 30,000 live areas of 2 to 5 pages and
+ * 3,000 unpurged ones (at 2 pages each, twice the biscuitos window).
+ */
+static void busy_snapshot(struct vl_vmi *v)
+{
+	static const char *const tails[] = {
+		"f+0x1/0x2 pages=%u vmalloc", "g+0x1/0x2 phys=0xFEE00000 ioremap",
+		"h+0x1/0x2 pages=%u vmap", "vm_map_ram", "unpurged vm_area",
+	};
+	FILE *f = tmpfile();
+	char err[256] = "";
+
+	assert_non_null(f);
+	for (uint32_t i = 0; i < 33000; i++) {
+		uint32_t pages = 1 + i % 4;
+		const char *tail = tails[i % 11 == 10 ? 4 : i % 4];
+
+		fprintf(f, "0x%x-0x%x %u ", i, i + 1, (pages + 1) * P);
+		fprintf(f, tail, pages);
+		fputc('\n', f);
+	}
+	rewind(f);
+	if (vl_vmi_parse(f, "busy", v, err, sizeof(err)))
+		fail_msg("%s", err);
+	fclose(f);
+	assert_int_equal(v->n, 33000);
+	assert_int_equal(count_kind(v, VMI_UNPURGED), 3000);
+}
+
+/* Live areas that cannot all fit are sampled: every k-th, in file order. */
+static void test_busy_snapshot_is_sampled(void **state)
+{
+	struct vl_vmi v;
+	struct vl_vmi_replay rep;
+	uint64_t budget = (uint64_t)(0.9 * (double)(END - START));
+	uint32_t most = (uint32_t)(budget / 2 / (2 * P)), stride;
+	uint32_t in_use = vl_pages_in_use(), tables;
+
+	(void)state;
+	busy_snapshot(&v);
+	stride = (30000 + most - 1) / most;
+	assert_int_equal(most, 1497);
+	assert_int_equal(stride, 21);
+	assert_int_equal(vl_vmi_populate(&v, 0.9, &rep), 0);
+	assert_int_equal(rep.stride, stride);
+	assert_int_equal(rep.areas, (30000 + stride - 1) / stride);
+	assert_int_equal(rep.dropped, 30000 - rep.areas);
+	assert_false(rep.holes_kept);
+	assert_int_equal(rep.skipped, 3000);
+	assert_true(rep.scale == 1.0);             /* 1429 areas of <= 5 pages fit */
+	assert_true(rep.bytes <= budget);
+	assert_int_equal(vl_vmlist_count(), rep.areas);
+	assert_replayed(&v, &rep);
+	assert_invariants();
+	tables = (uint32_t)stats().pt_pages;
+	vl_vmi_depopulate(&rep);
+	assert_int_equal(vl_vmlist_count(), 0);
+	assert_int_equal(vl_pages_in_use(), in_use + tables);
+	vl_vmi_free(&v);
+}
+
+/* On the 1 MiB small window the real snapshot is sampled and scaled. */
+static void test_real_snapshot_on_small(void **state)
+{
+	struct vl_vmi v;
+	struct vl_vmi_replay rep;
+	uint64_t budget;
+
+	(void)state;
+	assert_int_equal(boot("small"), 0);
+	budget = (uint64_t)(0.9 * (double)(END - START));
+	load_snapshot(&v);
+	assert_int_equal(vl_vmi_populate(&v, 0.9, &rep), 0);
+	/* 57 two-page areas fill half of 943718 bytes: 221 live -> every 4th */
+	assert_int_equal(rep.stride, 4);
+	assert_int_equal(rep.areas, 56);
+	assert_int_equal(rep.dropped, 221 - 56);
+	assert_int_equal(rep.skipped, 2317);
+	assert_true(rep.scale < 1.0);
+	assert_true(rep.bytes <= budget);
+	assert_int_equal(vl_vmlist_count(), 56);
+	assert_replayed(&v, &rep);
+	assert_invariants();
+	vl_vmi_depopulate(&rep);
+	assert_int_equal(vl_vmlist_count(), 0);
+	vl_vmi_free(&v);
+}
+
+/* Exactly the share: placed whole.  A share under 2 pages: one area. */
+static void test_share_edges(void **state)
+{
+	char *text = malloc(128 * 64);
+	struct vl_vmi v;
+	struct vl_vmi_replay rep;
+
+	(void)state;
+	assert_int_equal(boot("small"), 0);
+	assert_int_equal(END - START, 256 * P);
+	text[0] = '\0';
+	for (int i = 0; i < 128; i++)
+		strcat(text, "0x1-0x2 8192 f+0x1/0x2 pages=1 vmalloc\n");
+	parse_ok(text, &v);
+	free(text);
+	assert_int_equal(vl_vmi_populate(&v, 1.0, &rep), 0);
+	assert_int_equal(rep.stride, 1);
+	assert_int_equal(rep.areas, 128);
+	assert_int_equal(vl_vmlist_count(), 128);
+	vl_vmi_depopulate(&rep);
+	assert_int_equal(vl_vmi_populate(&v, 1e-6, &rep), 0);
+	assert_int_equal(rep.stride, 128);
+	assert_int_equal(rep.areas, 1);
+	assert_int_equal(rep.dropped, 127);
+	assert_int_equal(vl_find_vm_area(rep.handles[0])->size, 2 * P);
 	vl_vmi_depopulate(&rep);
 	vl_vmi_free(&v);
 }
@@ -469,11 +713,17 @@ int main(void)
 		cmocka_unit_test(test_real_snapshot),
 		cmocka_unit_test(test_formats_of_every_kernel),
 		cmocka_unit_test(test_malformed_lines),
+		cmocka_unit_test(test_hex_digits_of_both_cases),
+		cmocka_unit_test(test_unbounded_input_stops_early),
 		cmocka_unit_test(test_empty_input_and_read_errors),
 		BOOTED(test_populate_biscuitos_and_back, cfg_biscuitos),
 		BOOTED(test_holes_policy_on_arm, cfg_biscuitos),
 		BOOTED(test_holes_shape_the_layout, cfg_biscuitos),
 		BOOTED(test_scaling_to_the_window, cfg_biscuitos),
+		BOOTED(test_scaling_counts_the_minimum, cfg_biscuitos),
+		BOOTED(test_busy_snapshot_is_sampled, cfg_biscuitos),
+		BOOTED(test_real_snapshot_on_small, cfg_biscuitos),
+		BOOTED(test_share_edges, cfg_biscuitos),
 		BOOTED(test_failed_populate_is_undone, cfg_biscuitos),
 		BOOTED(test_fill_out_of_range, cfg_biscuitos),
 	};
