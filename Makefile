@@ -134,7 +134,7 @@ help:
 	@echo "make fuzz-cmin CAMPAIGN=results/fuzz/<stamp>   merge a campaign's finds into corpus/"
 	@echo "make fuzz-selftest              deliberate faults in copies of the core: each must be found"
 	@echo "make clean"
-	@echo "variables: LAYOUT=biscuitos|arm|i386 (bench), BENCH_QUICK=1 (bench under a minute),"
+	@echo "variables: LAYOUT=biscuitos|arm|i386|small (bench), BENCH_QUICK=1 (bench under a minute),"
 	@echo "           VMALLOCINFO=FILE (bench: real snapshot to replay), ARCH=native|arm, CC=gcc|clang"
 
 clean:

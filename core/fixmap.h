@@ -75,8 +75,9 @@ void kunmap_atomic(vaddr_t va, enum km_type type);
 vaddr_t kmap_atomic_pfn(uint32_t pfn, enum km_type type);
 /*
  * kmap_atomic_to_page - the page behind @va: direct map arithmetic below
- * FIXADDR_START, else read back from the slot's PTE.  NULL if none.  BUGs
- * (virt_to_fix) at or above FIXADDR_TOP.  2.6.12 i386.
+ * FIXADDR_START, else read back from the slot's PTE.  NULL if the slot is
+ * not mapped.  BUGs (virt_to_fix) at or above FIXADDR_TOP, and (pte_page)
+ * when the slot's PTE maps a pfn outside mem_map.  2.6.12 i386.
  */
 struct page *kmap_atomic_to_page(vaddr_t va);
 

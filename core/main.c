@@ -36,31 +36,26 @@ static FILE *open_input(const char *path)
 	return f;
 }
 
-/* Reads a whole file; NULL with errno set on failure. */
+/*
+ * The decoder runs at most VL_DECODE_MAX_OPS operations of a few bytes
+ * each, so bytes past this bound are never used: reading stops there and
+ * memory stays bounded whatever the file (/dev/zero included).
+ */
+#define DECODE_READ_MAX (1u << 20)
+
+/* Reads at most DECODE_READ_MAX bytes; NULL with errno set on failure. */
 static char *slurp(const char *path, size_t *len)
 {
 	FILE *f = open_input(path);
-	char *buf = NULL, *n;
-	size_t cap = 0, got;
+	char *buf;
 
 	if (!f)
 		return NULL;
-	*len = 0;
-	do {
-		if (*len == cap) {
-			cap = cap ? cap * 2 : 65536;
-			n = realloc(buf, cap);
-			if (!n) {
-				free(buf);
-				buf = NULL;
-				errno = ENOMEM;
-				break;
-			}
-			buf = n;
-		}
-		got = fread(buf + *len, 1, cap - *len, f);
-		*len += got;
-	} while (got);
+	buf = malloc(DECODE_READ_MAX);
+	if (!buf)
+		errno = ENOMEM;
+	else
+		*len = fread(buf, 1, DECODE_READ_MAX, f);
 	if (buf && ferror(f)) {
 		free(buf);
 		buf = NULL;

@@ -37,7 +37,8 @@ void flush_tlb_kernel_range(vaddr_t start, vaddr_t end);
  * vl_translate - resolve @va on the calling CPU: direct map, else TLB,
  * else a table walk that fills the TLB.  Stale TLB entries are honoured,
  * which is what makes a missing flush visible.  Returns 0 and the frame's
- * page, or -EFAULT when @va is not mapped.
+ * page, or -EFAULT when @va is not mapped.  BUGs (pte_page) when the PTE
+ * maps a pfn outside mem_map.
  */
 int vl_translate(vaddr_t va, struct page **page);
 

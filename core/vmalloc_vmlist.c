@@ -394,11 +394,10 @@ uint32_t vl_vmlist_count(void)
  */
 static void reset_locks(void)
 {
-	static const pthread_rwlock_t rw_unlocked = PTHREAD_RWLOCK_INITIALIZER;
-	static const pthread_mutex_t mutex_unlocked = PTHREAD_MUTEX_INITIALIZER;
-
-	vmlist_lock = rw_unlocked;
-	init_mm_ptl = mutex_unlocked;
+	/* held: destroy fails with EBUSY, and init overwrites it anyway */
+	pthread_rwlock_destroy(&vmlist_lock);
+	pthread_rwlock_init(&vmlist_lock, NULL);
+	vl_mutex_reset(&init_mm_ptl);
 }
 
 void vl_vmalloc_init(void)
