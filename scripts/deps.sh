@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(build-essential clang libclang-rt-14-dev llvm-14 libcmocka-dev libbenchmark-dev python3-matplotlib
 	python3-scipy python3-numpy linux-perf qemu-user
-	gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf afl++)
+	gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf afl++ valgrind gcovr libbenchmark-tools)
 ARM_PACKAGES=(libcmocka-dev:armhf libbenchmark-dev:armhf)
 FLAME_GRAPH=d3-flame-graph@4.1.3
 FLAME_TEMPLATE=node_modules/d3-flame-graph/dist/templates/d3-flamegraph-base.html
