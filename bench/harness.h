@@ -34,6 +34,7 @@ struct Options {
 	uint64_t seed = 1;         // every PRNG of the run derives from it
 	bool quick = false;        // fewer parameters
 	uint32_t latency_ops = 20000;   // operations of a sample pass
+	uint32_t gate_ops = 0;     // >0: gate mode, operations per benchmark
 };
 extern Options opt;
 
@@ -131,6 +132,26 @@ struct SampleResult {
 	const char *error = nullptr;
 };
 
+// Whole batches of `s` up to `ops` operations, each run by run_batch(s)
+// between prepare() and restore(), with the event counts of the batches.
+template <class S, class RunBatch>
+SampleResult counted_pass(S &s, uint32_t ops, RunBatch run_batch)
+{
+	SampleResult res;
+	while (!s.error && res.counts.ops < ops) {
+		s.prepare();
+		vl_stats before, after;
+		vl_stats_read(&before);
+		run_batch(s);
+		vl_stats_read(&after);
+		if (!s.error)
+			s.restore();
+		res.counts.add(before, after, s.batch);
+	}
+	res.error = s.error;
+	return res;
+}
+
 // The sample pass, on a fresh machine: one untimed warm-up batch, then
 // whole batches up to opt.latency_ops operations, each timed on its own.
 // Its event counts are those of a fixed sequence of operations, so they
@@ -139,29 +160,43 @@ template <class S>
 SampleResult sample_pass(const std::string &name, const typename S::Param &p)
 {
 	S s(p);
-	SampleResult res;
 	timed_batch(s);
 	std::vector<uint32_t> ns;
 	ns.reserve(opt.latency_ops + s.batch);
-	while (!s.error && ns.size() < opt.latency_ops) {
-		s.prepare();
-		vl_stats before, after;
-		vl_stats_read(&before);
+	SampleResult res = counted_pass(s, opt.latency_ops, [&ns](S &s) {
 		for (uint32_t i = 0; i < s.batch; i++) {
 			Clock::time_point t0 = Clock::now();
 			s.op(i);
 			Clock::time_point t1 = Clock::now();
 			ns.push_back((uint32_t)(net_ns(t0, t1) + 0.5));
 		}
-		vl_stats_read(&after);
-		if (!s.error)
-			s.restore();
-		res.counts.add(before, after, s.batch);
-	}
-	res.error = s.error;
-	if (!s.error)
+	});
+	if (!res.error)
 		save_latency(name, ns);
 	return res;
+}
+
+// Gate mode (bench/gate.cc): the sample pass's fixed sequence without a
+// clock, opt.gate_ops operations, under callgrind counting only the
+// operations themselves.  The counts and instructions are recorded.
+void gate_instrument(bool on);
+void gate_collect(bool on);
+void gate_record(const std::string &name, const SampleResult &r, uint32_t batch);
+
+template <class S>
+void gate_pass(const std::string &name, const typename S::Param &p)
+{
+	S s(p);
+	timed_batch(s);
+	gate_instrument(true);
+	SampleResult res = counted_pass(s, opt.gate_ops, [](S &s) {
+		gate_collect(true);
+		for (uint32_t i = 0; i < s.batch; i++)
+			s.op(i);
+		gate_collect(false);
+	});
+	gate_instrument(false);
+	gate_record(name, res, s.batch);
 }
 
 // The throughput loop: whole batches, manual time.  Then, once per
@@ -204,6 +239,15 @@ template <class S>
 benchmark::internal::Benchmark *add(const std::string &name,
 				    const typename S::Param &p, double n)
 {
+	if (opt.gate_ops)  // one empty iteration, then the gate pass
+		return benchmark::RegisterBenchmark(
+			       name.c_str(), [name, p](benchmark::State &st) {
+				       for (auto _ : st) {
+				       }
+				       gate_pass<S>(name, p);
+			       })
+			->Iterations(1)
+			->Repetitions(1);
 	auto *b = benchmark::RegisterBenchmark(
 		name.c_str(), [name, p, n](benchmark::State &st) {
 			measure<S>(st, name, p, n);

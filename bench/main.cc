@@ -8,6 +8,9 @@
 //   --vl_latency_ops=N      operations of each sample pass (default 20000,
 //                           2000 with --vl_quick)
 //   --vl_quick              fewer parameters
+//   --vl_gate=N             gate mode (bench/gate.cc): no timing; N operations
+//                           of each benchmark, their exact event counts as
+//                           JSON on stdout (under callgrind: instructions)
 // Exit status 2 on a bad option, an unknown layout or a malformed snapshot.
 #include <cerrno>
 #include <cstdio>
@@ -15,6 +18,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "gate.h"
 #include "harness.h"
 
 namespace {
@@ -51,7 +55,7 @@ void parse_own_options(int *argc, char **argv)
 {
 	const char *env = getenv("LAYOUT");
 	vlb::opt.layout = env && *env ? env : "biscuitos";
-	std::string latency_ops;
+	std::string latency_ops, gate_ops;
 	int kept = 1;
 	for (int i = 1; i < *argc; i++) {
 		const char *a = argv[i];
@@ -66,6 +70,8 @@ void parse_own_options(int *argc, char **argv)
 			vlb::opt.seed = parse_count("--vl_seed", v, UINT64_MAX);
 		else if (take(a, "--vl_latency_ops", &v))
 			latency_ops = v;
+		else if (take(a, "--vl_gate", &v))
+			gate_ops = v;
 		else if (!strcmp(a, "--vl_quick"))
 			vlb::opt.quick = true;
 		else if (!strncmp(a, "--vl_", 5))
@@ -78,6 +84,9 @@ void parse_own_options(int *argc, char **argv)
 	if (!latency_ops.empty())
 		vlb::opt.latency_ops = (uint32_t)parse_count("--vl_latency_ops", latency_ops,
 							     10000000);
+	if (!gate_ops.empty() &&
+	    !(vlb::opt.gate_ops = (uint32_t)parse_count("--vl_gate", gate_ops, 10000000)))
+		usage_error("--vl_gate wants at least one operation");
 }
 
 // Parse the snapshot now, so a malformed file stops the run before any
@@ -164,7 +173,8 @@ int main(int argc, char **argv)
 	benchmark::Initialize(&argc, argv);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))
 		return 2;
-	vlb::calibrate_timer();
+	if (!vlb::opt.gate_ops)
+		vlb::calibrate_timer();
 	add_context(vmi);
 	vlb::register_pkmap(*l);
 	vlb::register_fixmap(*l);
@@ -173,8 +183,14 @@ int main(int argc, char **argv)
 	if (!vlb::opt.vmallocinfo.empty())
 		vlb::register_real(*l, vmi);
 	Progress progress;
-	benchmark::RunSpecifiedBenchmarks(&progress);
+	vlb::GateReporter silent;
+	if (vlb::opt.gate_ops)
+		benchmark::RunSpecifiedBenchmarks(&silent);
+	else
+		benchmark::RunSpecifiedBenchmarks(&progress);
 	benchmark::Shutdown();
+	if (vlb::opt.gate_ops)
+		vlb::gate_write_json(stdout);
 	vl_vmi_free(&vmi);
 	return 0;
 }
