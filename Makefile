@@ -7,10 +7,11 @@ OUT := $(BUILD)/out
 # toolchain must get the cross libc: left to its search path it finds the
 # multiarch libc6:armhf that libcmocka-dev:armhf brings, a different glibc
 # build, and threads crash in pthread_create.
+ARM_RUN := qemu-arm -L /usr/arm-linux-gnueabihf -E LD_LIBRARY_PATH=/usr/arm-linux-gnueabihf/lib
 ifeq ($(ARCH),arm)
 CC := arm-linux-gnueabihf-gcc
 CXX := arm-linux-gnueabihf-g++
-RUN := qemu-arm -L /usr/arm-linux-gnueabihf -E LD_LIBRARY_PATH=/usr/arm-linux-gnueabihf/lib
+RUN := $(ARM_RUN)
 else ifeq ($(ARCH),native)
 ifeq ($(origin CC),default)
 CC := gcc
@@ -90,6 +91,7 @@ clang-build:
 
 include bench/bench.mk
 include fuzz/fuzz.mk
+include bench/gate.mk
 
 # What one architecture runs; `make test` runs it natively and on ARM32.
 test-arch:
@@ -114,6 +116,8 @@ test: deps
 	@echo "== fuzz smoke: every target, libFuzzer"
 	@$(MAKE) --no-print-directory ARCH=native fuzz-smoke
 	@$(MAKE) --no-print-directory ARCH=arm test-arch
+	@echo "== regression gates: event counts (x86-64, ARM32), instructions, coverage"
+	@$(MAKE) --no-print-directory ARCH=native gate
 	@echo "== x86-64 and ARM32 outputs"
 	@bash scripts/compare_arch.sh build/native build/arm
 	@echo "== make test: all passed"
@@ -123,7 +127,7 @@ help:
 	@echo "make test       everything CI gates on: clang build; unit tests, golden traces,"
 	@echo "                fuzz corpus replay and a quick bench run on x86-64 and on ARM32"
 	@echo "                (outputs compared byte for byte); ASan+UBSan runs; the thread"
-	@echo "                stress test under ThreadSanitizer; fuzz smoke"
+	@echo "                stress test under ThreadSanitizer; fuzz smoke; the regression gates"
 	@echo "make unit | traces | unit-san | traces-san | unit-tsan | bench-check   the parts of make test"
 	@echo "make ARCH=arm <target>   the same for ARM32: cross-built, run under qemu-arm"
 	@echo "make fuzz       long campaigns, every target on every core (AFL++, or ENGINE=libfuzzer)"
@@ -133,8 +137,14 @@ help:
 	@echo "make fuzz-repro FILE=input      decode and replay one input, name the first violation"
 	@echo "make fuzz-cmin CAMPAIGN=results/fuzz/<stamp>   merge a campaign's finds into corpus/"
 	@echo "make fuzz-selftest              deliberate faults in copies of the core: each must be found"
+	@echo "make gate       regression gates (in make test): exact event counts on x86-64 and"
+	@echo "                ARM32, instructions per op (callgrind, x86-64), coverage, against"
+	@echo "                bench/baseline/; report in results/gate/<stamp>/ (see README)"
+	@echo "make gate-update   rewrite bench/baseline/ from this tree (commit the diff)"
+	@echo "make [ARCH=arm] gate-events   the event-count gate alone, of one architecture"
 	@echo "make clean"
 	@echo "variables: LAYOUT=biscuitos|arm|i386|small (bench), BENCH_QUICK=1 (bench under a minute),"
+	@echo "           GATE_TOLERANCE=2 (gate: instructions, percent), GATE_LAYOUTS=\"biscuitos small\","
 	@echo "           VMALLOCINFO=FILE (bench: real snapshot to replay), ARCH=native|arm, CC=gcc|clang"
 
 clean:
