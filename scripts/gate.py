@@ -48,7 +48,9 @@ def toolchain():
 
 def meta(args):
     commit = sh(["git", "rev-parse", "HEAD"]) or "unknown"
-    if sh(["git", "status", "--porcelain", "--untracked-files=no"]):
+    # only the code the passes run counts as a change to the commit
+    if sh(["git", "status", "--porcelain", "--untracked-files=no", "--",
+           "core", "bench/*.cc", "bench/*.h", "Makefile", "bench/*.mk"]):
         commit += " (with uncommitted changes)"
     m = {"commit": commit,
          "date": datetime.datetime.now(datetime.timezone.utc)
