@@ -38,6 +38,7 @@ done
 OUT=$ROOT/.$STAMP.tmp
 mkdir -p "$OUT/run"
 trap 'rm -rf "$OUT"; echo "gate: interrupted, $OUT removed" >&2; exit 130' INT TERM
+trap 'echo "gate: a pass failed (see above); its output is kept in $OUT" >&2' ERR
 
 # One layout's pass: the same fixed sequence, seed 1, every suite.
 pass_args() {
@@ -65,6 +66,7 @@ for layout in $LAYOUTS; do
 	fi
 done
 
+trap - ERR
 # Coverage (scripts/gate_coverage.sh, when present) writes $OUT/coverage/.
 # Only the full gate measures it: an event-count run says so.
 COVERAGE=absent
