@@ -6,7 +6,8 @@
                   [--min-time S] [--quick 0|1] [--vmallocinfo-source F]
                   [--stamp NAME]
       merge the Google Benchmark JSON of every suite into DIR/bench.json and
-      write DIR/bench.csv, meta.json, summary.md and the SVG plots, reading
+      write DIR/bench.csv, meta.json, summary.md, index.html (the page that
+      gathers them, offline) and the SVG plots, reading
       latency samples from DIR/samples/; print the key figures.
   bench_report.py --check DIR
       verify that DIR holds every file of a run and that each one parses.
@@ -17,6 +18,7 @@ Exit status: 0; 1 when a benchmark reported an error or a check failed;
 import argparse
 import csv
 import hashlib
+import html
 import io
 import json
 import math
@@ -42,7 +44,7 @@ COLUMNS = REQUIRED + EXTRA
 SUITES = ["pkmap", "fixmap", "vmalloc", "test_vmalloc", "real"]
 PLOTS = ["pkmap_paths.svg", "vmalloc_live_areas.svg", "vmalloc_size.svg",
          "latency_percentiles.svg"]
-FILES = ["bench.csv", "bench.json", "meta.json", "summary.md"] + PLOTS
+FILES = ["bench.csv", "bench.json", "meta.json", "summary.md", "index.html"] + PLOTS
 # Google Benchmark appends these to a registered name.
 GB_SUFFIX = re.compile(r"^(manual_time|real_time|repeats:\d+|min_time:[\d.]+|"
                        r"iterations:\d+|threads:\d+)$")
@@ -441,20 +443,85 @@ def summary_text(rows, meta, figures):
                              r["stride"], r["areas"], r["dropped"], r["skipped"],
                              "yes" if r["holes_kept"] else "no"] for r in rep["replays"]]),
                   ""]
+    parts += ["## All benchmarks", "", ALL_NOTE, "", md_table(*all_benchmarks(rows)), ""]
+    errs = errors(rows)
+    if errs:
+        parts += ["## Errors", ""] + ["- " + e for e in errs] + [""]
+    parts += ["Flame graph: %s." % meta["flamegraph"], ""]
+    return "\n".join(parts)
+
+
+ALL_NOTE = ("ns per operation: median over repetitions; percentiles from one sample "
+            "pass; event counts exact per operation.")
+
+
+def all_benchmarks(rows):
+    """(header, rows) of the table of every benchmark that ran."""
     cols = ["suite", "benchmark", "param", "ns_per_op", "p50_ns", "p99_ns", "p999_ns",
             "max_ns", "pte_writes_per_op", "tlb_flushes_per_op", "slots_scanned_per_op",
             "nodes_visited_per_op"]
-    table = [[human(num(r, c)) if c == "ns_per_op" else r[c] for c in cols]
-             for r in rows if not r["error"]]
-    parts += ["## All benchmarks", "", "ns per operation: median over repetitions; "
-              "percentiles from one sample pass; event counts exact per operation.", "",
-              md_table(cols, table), ""]
-    errs = [r for r in rows if r["error"]]
+    return cols, [[human(num(r, c)) if c == "ns_per_op" else r[c] for c in cols]
+                  for r in rows if not r["error"]]
+
+
+def errors(rows):
+    return ["%s/%s %s: %s" % (r["suite"], r["benchmark"], r["param"], r["error"])
+            for r in rows if r["error"]]
+
+
+# ---- index.html ----------------------------------------------------------
+# One page to open: the summary's tables, every plot and the flame graph,
+# all by relative reference to files of the run, so it works offline
+# (no scripts, no fonts, nothing fetched).
+
+PAGE_STYLE = """body { font-family: sans-serif; margin: 1.5em; max-width: 1300px; }
+table { border-collapse: collapse; font-size: 0.85em; margin-bottom: 1em; }
+td, th { border: 1px solid #bbb; padding: 2px 6px; text-align: left; }
+img { max-width: 100%; border: 1px solid #ddd; margin-bottom: 1em; }
+iframe { width: 100%; height: 700px; border: 1px solid #bbb; }
+.banner { background: #fff3cd; padding: 0.5em; border: 1px solid #e0c060; }"""
+
+
+def html_table(header, rows):
+    e = html.escape
+    out = ["<table>", "<tr>" + "".join("<th>%s</th>" % e(str(h)) for h in header) + "</tr>"]
+    out += ["<tr>" + "".join("<td>%s</td>" % e(str(c)) for c in r) + "</tr>" for r in rows]
+    return out + ["</table>"]
+
+
+def index_html(rows, meta, figures):
+    e = html.escape
+    title = "vmaplab bench %s" % meta["stamp"]
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           "<title>%s</title>" % e(title), "<style>", PAGE_STYLE, "</style></head><body>",
+           "<h1>%s</h1>" % e(title)]
+    if meta["arch"].endswith("-qemu"):
+        out.append('<p class="banner"><b>Emulated run (%s):</b> times are qemu-user times; '
+                   "only the event counts compare with a native run.</p>" % e(meta["arch"]))
+    out.append("<p>layout <code>%s</code>, arch <code>%s</code>, commit <code>%s</code>, "
+               "seed %s, %s repetition(s) of min %s s%s. Host: %s, %s CPU(s). "
+               "Compiler: %s.</p>" % tuple(e(str(x)) for x in (
+                   meta["layout"], meta["arch"], meta["commit"], meta["seed"],
+                   meta["repetitions"], meta["min_time"], ", quick run" if meta["quick"] else "",
+                   meta["host"]["cpu"], meta["host"]["num_cpus"], meta["compiler"])))
+    out.append("<p>Files: " + ", ".join('<a href="%s">%s</a>' % (f, f) for f in
+                                         ("summary.md", "bench.csv", "bench.json", "meta.json",
+                                          "vmallocinfo.txt")) + ".</p>")
+    out += ["<h2>Key figures</h2>"] + html_table(["figure", "value"], figures)
+    out.append("<h2>Plots</h2>")
+    out += ['<p><img src="%s" alt="%s"></p>' % (p, p) for p in PLOTS]
+    out.append("<h2>Flame graph</h2>")
+    if meta["flamegraph"] == "recorded":
+        out += ['<p><a href="flamegraph.html">flamegraph.html</a> (full window)</p>',
+                '<iframe src="flamegraph.html" title="flame graph"></iframe>']
+    else:
+        out.append("<p>%s.</p>" % e(meta["flamegraph"]))
+    out += ["<h2>All benchmarks</h2>", "<p>%s</p>" % e(ALL_NOTE)]
+    out += html_table(*all_benchmarks(rows))
+    errs = errors(rows)
     if errs:
-        parts += ["## Errors", ""] + ["- %s/%s %s: %s" % (r["suite"], r["benchmark"], r["param"],
-                                                           r["error"]) for r in errs] + [""]
-    parts += ["Flame graph: %s." % meta["flamegraph"], ""]
-    return "\n".join(parts)
+        out += ["<h2>Errors</h2>", "<ul>"] + ["<li>%s</li>" % e(x) for x in errs] + ["</ul>"]
+    return "\n".join(out + ["</body></html>", ""])
 
 
 # ---- meta ----------------------------------------------------------------
@@ -541,6 +608,7 @@ def build(args):
     plot_latency(rows, os.path.join(args.dir, "latency_percentiles.svg"), title)
     figures = key_figures(rows)
     write_atomic(os.path.join(args.dir, "summary.md"), summary_text(rows, meta, figures))
+    write_atomic(os.path.join(args.dir, "index.html"), index_html(rows, meta, figures))
     print_figures(figures, meta)
     for r in rows:
         if r["error"]:
@@ -590,12 +658,26 @@ def check_file(d, name):
             with open(path) as f:
                 if "## Key figures" not in f.read():
                     return "no key figures"
+        elif name == "index.html":
+            return check_index(d, path)
         elif name.endswith(".html"):
             with open(path) as f:
                 if "flamegraph" not in f.read():
                     return "not a flame graph"
     except (ValueError, KeyError, ET.ParseError, OSError) as e:
         return "does not parse: %s" % e
+    return None
+
+
+def check_index(d, path):
+    """The page must be offline: every reference a file of the run."""
+    with open(path) as f:
+        page = f.read()
+    if "http" in page:
+        return "refers to the network"
+    for ref in re.findall(r'(?:src|href)="([^"]*)"', page):
+        if "/" in ref or not os.path.isfile(os.path.join(d, ref)):
+            return "refers to %s, not a file of the run" % ref
     return None
 
 
