@@ -90,7 +90,9 @@ clang-build:
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang build/clang/vmaplab
 
 include bench/bench.mk
+include bench/compare.mk
 include fuzz/fuzz.mk
+include tests/coverage.mk
 include bench/gate.mk
 
 # What one architecture runs; `make test` runs it natively and on ARM32.
@@ -142,6 +144,9 @@ help:
 	@echo "                bench/baseline/; report in results/gate/<stamp>/ (see README)"
 	@echo "make gate-update   rewrite bench/baseline/ from this tree (commit the diff)"
 	@echo "make [ARCH=arm] gate-events   the event-count gate alone, of one architecture"
+	@echo "make gate-coverage | gate-coverage-update   the coverage gate alone | rewrite its baseline"
+	@echo "make compare BASE=<rev>   this tree's benchmark times against <rev>'s: interleaved runs, Google Benchmark"
+	@echo "                compare.py (Mann-Whitney U); COMPARE_QUICK=1 for a check; results/compare/<stamp>/"
 	@echo "make clean"
 	@echo "variables: LAYOUT=biscuitos|arm|i386|small (bench), BENCH_QUICK=1 (bench under a minute),"
 	@echo "           GATE_TOLERANCE=2 (gate: instructions, percent), GATE_LAYOUTS=\"biscuitos small\","

@@ -74,6 +74,9 @@ if [ -n "${GATE_EVENTS_ONLY:-}" ] || [ -z "${GATE_BIN:-}" ]; then
 	COVERAGE=skipped
 elif [ "$MODE" = check ] && [ -x scripts/gate_coverage.sh ]; then
 	if scripts/gate_coverage.sh "$OUT"; then COVERAGE=pass; else COVERAGE=fail; fi
+elif [ "$MODE" = update ] && [ -x scripts/gate_coverage.sh ]; then
+	# one command rewrites every baseline, coverage's too
+	scripts/gate_coverage.sh --update
 fi
 
 set +e
