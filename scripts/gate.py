@@ -237,6 +237,20 @@ class Gate:
                           "%d above +%g%%, %d better by more than %g%%"
                           % (layout, len(ir), worse, self.tol, better, self.tol))
 
+    @staticmethod
+    def coverage_text(summary):
+        """The coverage figures in one readable line."""
+        if not summary:
+            return "no summary"
+        text = ("lines %.2f%% (%d/%d; baseline %.2f%%), branches %.2f%% (%d/%d; baseline %.2f%%)"
+                % (summary["line_percent"], summary["line_covered"], summary["line_total"],
+                   summary["baseline_line"], summary["branch_percent"],
+                   summary["branch_covered"], summary["branch_total"],
+                   summary["baseline_branch"]))
+        moved = summary.get("changed") or []
+        return text + ("".join("; %s %s %s -> %s" % (m["file"], m["figure"], m["baseline"], m["now"])
+                               for m in moved))
+
     def coverage(self):
         state = self.args.coverage
         path = os.path.join(self.args.out, "coverage", "summary.json")
@@ -249,9 +263,9 @@ class Gate:
         elif state == "absent":
             self.notes.append("coverage: not measured (no scripts/gate_coverage.sh)")
         else:
-            self.notes.append("coverage: %s%s" % (
+            self.notes.append("coverage: %s: %s" % (
                 "FAIL, below the baseline" if state == "fail" else "not below the baseline",
-                " " + json.dumps(summary, sort_keys=True) if summary else ""))
+                self.coverage_text(summary)))
             if state == "fail":
                 self.failed = True
         return summary
@@ -305,8 +319,8 @@ class Gate:
         if a.coverage in ("absent", "skipped"):
             md.append(self.notes[-1])
         else:
-            md.append("Result: %s. Summary: `%s`. Report: [coverage/index.html]"
-                      "(coverage/index.html)." % (a.coverage, json.dumps(coverage)))
+            md.append("Result: %s: %s. Report: [coverage/index.html]"
+                      "(coverage/index.html)." % (a.coverage, self.coverage_text(coverage)))
         md += ["", "## Rows not equal to the baseline", ""]
         probs = self.problems()
         md.append(md_table(head, probs) if probs else "None.")
@@ -359,9 +373,9 @@ def page(gate, head, probs, coverage):
     verdict = "FAILED" if gate.failed else "passed"
     cov = ("<p>%s</p>" % html.escape(gate.notes[-1])
            if gate.args.coverage in ("absent", "skipped") else
-           "<p>Result: %s. <code>%s</code> &mdash; <a href=\"coverage/index.html\">"
+           "<p>Result: %s: %s &mdash; <a href=\"coverage/index.html\">"
            "coverage report</a></p>" % (html.escape(gate.args.coverage),
-                                        html.escape(json.dumps(coverage))))
+                                        html.escape(gate.coverage_text(coverage))))
     return """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>vmaplab regression gate</title>
 <style>%s</style></head><body>
