@@ -7,7 +7,8 @@
 #   make [ARCH=arm] gate-events   event counts only, of that architecture
 #   make gate-selftest         plant regressions (scripts/gate_faults/) in
 #                              copies of the tree: the gate must catch each
-# Run-time variables: GATE_TOLERANCE (percent, default 2), GATE_LAYOUTS.
+# Run-time variables: GATE_TOLERANCE (percent, default 2), GATE_LAYOUTS;
+# gate-selftest: GATE_FAULTS (scripts to run), GATE_SELFTEST_JOBS (default 2).
 
 GATE_ARM_BIN := build/arm/bench/vmaplab_bench
 GATE_TOOLCHAIN = GATE_CC="$(CC)" GATE_CXX="$(CXX)" \
