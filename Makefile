@@ -144,6 +144,7 @@ help:
 	@echo "                bench/baseline/; report in results/gate/<stamp>/ (see README)"
 	@echo "make gate-update   rewrite bench/baseline/ from this tree (commit the diff)"
 	@echo "make [ARCH=arm] gate-events   the event-count gate alone, of one architecture"
+	@echo "make gate-selftest   planted regressions in copies of the tree: the gate must catch each (~2 min)"
 	@echo "make gate-coverage | gate-coverage-update   the coverage gate alone | rewrite its baseline"
 	@echo "make compare BASE=<rev>   this tree's benchmark times against <rev>'s: interleaved runs, Google Benchmark"
 	@echo "                compare.py (Mann-Whitney U); COMPARE_QUICK=1 for a check; results/compare/<stamp>/"
