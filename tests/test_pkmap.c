@@ -315,6 +315,13 @@ static void wait_for_sleeps(uint64_t n)
 	assert_int_equal(sleeps(), n);
 }
 
+/* Thread B kmaps w->page on CPU 1 and is asleep in kmap() on return. */
+static void start_sleeper(pthread_t *b, struct waiter *w)
+{
+	assert_int_equal(pthread_create(b, NULL, kmap_on_cpu1, w), 0);
+	wait_for_sleeps(1);
+}
+
 /* Thread B blocks on a full PKMAP until thread A's kunmap. */
 static void test_kmap_sleeps_until_kunmap(void **state)
 {
@@ -328,8 +335,7 @@ static void test_kmap_sleeps_until_kunmap(void **state)
 	watchdog(60);
 	kmap_many(pages, n);
 	vl_stats_reset();
-	assert_int_equal(pthread_create(&b, NULL, kmap_on_cpu1, &w), 0);
-	wait_for_sleeps(1);
+	start_sleeper(&b, &w);
 	/* B sleeps and A is the only thread awake: A may not sleep too */
 	errno = 0;
 	assert_int_equal(kmap(high_page()), 0);
@@ -357,8 +363,7 @@ static void test_sleeper_woken_by_thread_exit(void **state)
 	(void)state;
 	watchdog(60);
 	kmap_many(pages, LAST_PKMAP);
-	assert_int_equal(pthread_create(&b, NULL, kmap_on_cpu1, &w), 0);
-	wait_for_sleeps(1);
+	start_sleeper(&b, &w);
 	vl_thread_exit();  /* the booting thread leaves the count */
 	assert_int_equal(pthread_join(b, NULL), 0);
 	watchdog(0);
@@ -524,8 +529,7 @@ static void test_kunmap_wakes_only_at_count_1(void **state)
 	kmap_many(pages, LAST_PKMAP);
 	assert_int_equal(kmap(pages[9]), PKMAP_ADDR(10));  /* count 3 */
 	vl_stats_reset();
-	assert_int_equal(pthread_create(&b, NULL, kmap_on_cpu1, &w), 0);
-	wait_for_sleeps(1);
+	start_sleeper(&b, &w);
 	kunmap(pages[9]);  /* count 2 */
 	errno = 0;
 	assert_int_equal(kmap(high_page()), 0);
