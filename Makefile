@@ -24,7 +24,7 @@ else
 $(error ARCH must be native or arm)
 endif
 
-CFLAGS_COMMON := -std=c11 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icore
+CFLAGS_COMMON := -std=c11 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icore -Ilab
 CFLAGS ?= -O2
 ALL_CFLAGS := $(CFLAGS_COMMON) $(CFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -33,8 +33,12 @@ TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 # so a header change rebuilds exactly what includes it.
 DEPFLAGS := -MMD -MP
 
-CORE_SRC := $(filter-out core/main.c,$(wildcard core/*.c))
-CORE_HDR := $(wildcard core/*.h)
+# core/ is the kernel (allocators, MMU, frames); lab/ the laboratory around
+# it (trace language, fuzz decoder, checker, vmallocinfo replay, the command).
+KERNEL_SRC := $(wildcard core/*.c)
+LAB_SRC := $(filter-out lab/main.c,$(wildcard lab/*.c))
+CORE_SRC := $(KERNEL_SRC) $(LAB_SRC)
+CORE_HDR := $(wildcard core/*.h lab/*.h)
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TESTS_SAN := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
@@ -55,12 +59,15 @@ define flavour
 $(BUILD)/$(1)core/%.o: core/%.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -c $$< -o $$@
-$(BUILD)/$(1)libvmaplab.a: $$(CORE_SRC:core/%.c=$(BUILD)/$(1)core/%.o)
+$(BUILD)/$(1)lab/%.o: lab/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -c $$< -o $$@
+$(BUILD)/$(1)libvmaplab.a: $$(CORE_SRC:%.c=$(BUILD)/$(1)%.o)
 	rm -f $$@ && ar rcs $$@ $$^
 $(BUILD)/$(1)tests/%: tests/%.c $(BUILD)/$(1)libvmaplab.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -MF $$@.d $$< $(BUILD)/$(1)libvmaplab.a -o $$@ -lcmocka
-$(BUILD)/$(1)vmaplab: core/main.c $(BUILD)/$(1)libvmaplab.a
+$(BUILD)/$(1)vmaplab: lab/main.c $(BUILD)/$(1)libvmaplab.a
 	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -MF $$@.d $$< $(BUILD)/$(1)libvmaplab.a -o $$@
 endef
 $(eval $(call flavour,,))

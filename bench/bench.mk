@@ -10,7 +10,7 @@
 BENCH_BIN := $(BUILD)/bench/vmaplab_bench
 BENCH_SRC := $(wildcard bench/*.cc)
 BENCH_OBJ := $(BENCH_SRC:bench/%.cc=$(BUILD)/bench/%.o)
-BENCH_CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -pthread -Icore -Ibench
+BENCH_CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Werror -pthread -Icore -Ilab -Ibench
 ifeq ($(ARCH),arm)
 # the GCC 7.1 ARM ABI note on std::map internals is not about our code
 BENCH_CXXFLAGS += -Wno-psabi
@@ -23,7 +23,7 @@ BENCH_ENV = ARCH=$(ARCH) BENCH_BIN=$(BENCH_BIN) BENCH_RUN="$(RUN)" \
 
 .PHONY: bench bench-check
 
-$(BUILD)/bench/%.o: bench/%.cc bench/*.h core/*.h
+$(BUILD)/bench/%.o: bench/%.cc bench/*.h core/*.h lab/*.h
 	@mkdir -p $(dir $@)
 	$(CXX) $(BENCH_CXXFLAGS) -c $< -o $@
 

@@ -101,11 +101,14 @@ uint32_t hash_ptr(vaddr_t ptr, uint32_t bits);
 void page_address_init(void);
 
 /*
- * vl_pkmap_thread_exited - from vl_thread_exit(), after the thread left the
- * count: when every counted thread now sleeps in kmap(), wake them so one
- * of them returns EDEADLK instead of all sleeping for ever.
+ * Threads that may call kmap()/kunmap(): the booting thread counts as one;
+ * others call vl_thread_enter() first and vl_thread_exit() when done.  A
+ * kmap() that would sleep while every counted thread sleeps in kmap() gets
+ * EDEADLK instead of hanging.  vl_thread_enter returns -EINVAL for a bad cpu.
  */
-void vl_pkmap_thread_exited(void);
+int vl_thread_enter(uint32_t cpu);
+void vl_thread_exit(void);
+uint32_t vl_threads_alive(void);
 
 /*
  * vl_pkmap_init - from vl_boot: empty PKMAP state and hash, and the page

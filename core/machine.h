@@ -1,4 +1,8 @@
-/* The simulated machine: boot, CPUs, threads, event counters, BUG handling. */
+/*
+ * The bottom of the simulated machine: the running machine's parameters,
+ * CPUs, event counters and BUG handling.  Boot (core/boot.h) sits above
+ * every allocator; this sits below them all.
+ */
 #ifndef VL_MACHINE_H
 #define VL_MACHINE_H
 
@@ -6,13 +10,6 @@
 #include "layout.h"
 
 enum vl_vmalloc_gen { VL_VMLIST = 1 };
-
-struct vl_config {
-	const char *layout;     /* layout name; NULL = "biscuitos" */
-	uint32_t cpus;          /* simulated CPUs, 1..layout's NR_CPUS; 0 = 1 */
-	bool debug;             /* CONFIG_DEBUG_HIGHMEM-style checks */
-	enum vl_vmalloc_gen vmalloc; /* 0 = VL_VMLIST */
-};
 
 /* The running machine; valid between vl_boot() and vl_shutdown(). */
 struct vl_machine {
@@ -24,26 +21,12 @@ struct vl_machine {
 extern struct vl_machine vl;
 
 /*
- * vl_boot - build a machine: page frames, page tables for the PKMAP and
- * FIXMAP windows, empty PKMAP, vmlist and TLBs, zeroed counters.
- * Returns 0, or -EINVAL (unknown layout, cpus out of range).  BUGs when
- * the host has no memory for the frames, page tables or TLBs, as a kernel
- * panics when boot allocations fail.  A machine already booted is shut
- * down first.  Every lock of the machine is made anew, unlocked: a BUG
- * that longjmp'd out with one held (the lab's BUGs do not unwind) leaves
- * no trace in the next machine.
- */
-int vl_boot(const struct vl_config *cfg);
-
-/*
  * vl_mutex_reset - make @m a fresh unlocked mutex, for the boot-time inits.
  * @m may be held by a thread that BUGged out of a critical section; no
  * other thread may use it meanwhile.  Cannot fail.
  */
 void vl_mutex_reset(pthread_mutex_t *m);
 
-/* vl_shutdown - release everything vl_boot() and the allocators took. */
-void vl_shutdown(void);
 
 /*
  * Exact event counters.  Each simulated CPU has its own, bumped by the
@@ -93,15 +76,6 @@ static inline uint32_t smp_processor_id(void)
  */
 int vl_set_cpu(uint32_t cpu);
 
-/*
- * Threads that may call kmap()/kunmap(): the booting thread counts as one;
- * others call vl_thread_enter() first and vl_thread_exit() when done.  A
- * kmap() that would sleep while every counted thread sleeps in kmap() gets
- * EDEADLK instead of hanging.  vl_thread_enter returns -EINVAL for a bad cpu.
- */
-int vl_thread_enter(uint32_t cpu);
-void vl_thread_exit(void);
-uint32_t vl_threads_alive(void);
 
 /*
  * BUG handling.  The handler receives "func: what" and must not return

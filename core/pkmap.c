@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include "highmem.h"
@@ -29,6 +30,8 @@ static pthread_cond_t pkmap_map_wait = PTHREAD_COND_INITIALIZER;
  * return from pthread_cond_wait() is told apart by an unchanged count.
  */
 static uint32_t pkmap_sleepers;
+/* threads counted by vl_thread_enter(): the booting one plus the entered */
+static atomic_uint threads_alive;
 static uint64_t pkmap_wakeups;
 
 static _Noreturn void pkmap_bug(const char *func, const char *fmt, ...)
@@ -203,12 +206,33 @@ void kunmap_high(struct page *page)
 		pthread_cond_broadcast(&pkmap_map_wait);
 }
 
-void vl_pkmap_thread_exited(void)
+/* A thread left the count: if every counted thread now sleeps in kmap(),
+ * wake them so that one returns EDEADLK instead of all sleeping for ever. */
+static void wake_if_all_asleep(void)
 {
 	pthread_mutex_lock(&kmap_lock);
 	if (pkmap_sleepers >= vl_threads_alive() && pkmap_wake_all())
 		pthread_cond_broadcast(&pkmap_map_wait);
 	pthread_mutex_unlock(&kmap_lock);
+}
+
+int vl_thread_enter(uint32_t cpu)
+{
+	if (vl_set_cpu(cpu))
+		return -EINVAL;
+	atomic_fetch_add(&threads_alive, 1);
+	return 0;
+}
+
+void vl_thread_exit(void)
+{
+	atomic_fetch_sub(&threads_alive, 1);
+	wake_if_all_asleep();
+}
+
+uint32_t vl_threads_alive(void)
+{
+	return atomic_load(&threads_alive);
 }
 
 void vl_pkmap_init(void)
@@ -220,6 +244,7 @@ void vl_pkmap_init(void)
 	memset(pkmap_count, 0, sizeof(pkmap_count));
 	last_pkmap_nr = 0;
 	pkmap_sleepers = 0;
+	atomic_store(&threads_alive, 1);
 	page_address_init();
 	for (uint32_t nr = 0; nr < LAST_PKMAP; nr++)
 		if (!pte_alloc_kernel(PKMAP_ADDR(nr)))

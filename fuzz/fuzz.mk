@@ -14,7 +14,7 @@ FUZZ_TARGETS := pkmap fixmap vmalloc mixed trace
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_HDR := $(CORE_HDR) fuzz/driver.h fuzz/model.h fuzz/coverage_ignore.txt
 FUZZ_COMMON := $(CORE_SRC) fuzz/driver.c fuzz/model.c
-FUZZ_WARN := -std=c11 -g -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icore -Ifuzz
+FUZZ_WARN := -std=c11 -g -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icore -Ilab -Ifuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 # One build flavour: $(1) name, $(2) compiler (with its environment),

@@ -3,7 +3,7 @@
 #define VL_TRACE_H
 
 #include <stdio.h>
-#include "machine.h"
+#include "boot.h"
 
 enum vl_op_kind {
 	OP_PAGE, OP_FREE_PAGE, OP_KMAP, OP_KUNMAP, OP_KMAP_ATOMIC,

@@ -5,6 +5,7 @@
 #include "types.h"
 #include "layout.h"
 #include "machine.h"
+#include "boot.h"
 #include "physmem.h"
 #include "mmu.h"
 #include "highmem.h"
