@@ -82,10 +82,10 @@ void gate_write_json(FILE *f)
 			fprintf(f, ", \"error\": %s", json_string(row.result.error).c_str());
 		fprintf(f, ", \"events\": {");
 		const char *fsep = "";
-#define VLB_JSON(field, column)                                              \
+#define VLB_JSON(field, name, per_op)                                            \
 	fprintf(f, "%s\"" #field "\": %llu", fsep, (unsigned long long)c.sum.field); \
 	fsep = ", ";
-		VLB_STATS(VLB_JSON)
+		VL_STATS(VLB_JSON)
 #undef VLB_JSON
 		fprintf(f, "}}");
 		sep = ",\n";

@@ -61,8 +61,8 @@ void Machine::hold_one_page_areas(uint32_t n, const char *why)
 
 void OpCounts::add(const vl_stats &b, const vl_stats &a, uint32_t n)
 {
-#define VLB_ADD(field, column) sum.field += a.field - b.field;
-	VLB_STATS(VLB_ADD)
+#define VLB_ADD(field, name, per_op) sum.field += a.field - b.field;
+	VL_STATS(VLB_ADD)
 #undef VLB_ADD
 	ops += n;
 }
@@ -74,10 +74,11 @@ void set_counters(benchmark::State &st, const OpCounts &c, uint32_t batch,
 	const vl_stats &s = c.sum;
 	st.counters["batch"] = batch;
 	st.counters["n"] = n;
-#define VLB_PER_OP(field, column) \
-	if (column)               \
-		st.counters[column] = s.field / ops;
-	VLB_STATS(VLB_PER_OP)
+	// the three TLB flush counters only in the two combined columns below
+#define VLB_PER_OP(field, name, per_op) \
+	if (per_op)                     \
+		st.counters[name "_per_op"] = s.field / ops;
+	VL_STATS(VLB_PER_OP)
 #undef VLB_PER_OP
 	st.counters["tlb_flushes_per_op"] = (s.tlb_flush_one + s.tlb_flush_range) / ops;
 	st.counters["tlb_flush_pages_per_op"] =

@@ -76,30 +76,6 @@ public:
 	void hold_one_page_areas(uint32_t n, const char *why);
 };
 
-// Every field of struct vl_stats (core/machine.h), with the bench.csv
-// column of its per-operation figure (nullptr: only in a combined column,
-// see set_counters()).  One list, so no counter can be left out of the
-// sums: the static_assert below fails when machine.h gains a field.
-#define VLB_STATS(X)                                            \
-	X(pte_writes, "pte_writes_per_op")                      \
-	X(pte_clears, "pte_clears_per_op")                      \
-	X(tlb_flush_one, nullptr)                               \
-	X(tlb_flush_range, nullptr)                             \
-	X(tlb_flush_range_pages, nullptr)                       \
-	X(table_walks, "table_walks_per_op")                    \
-	X(pkmap_slots_scanned, "slots_scanned_per_op")          \
-	X(pkmap_flushes, "pkmap_flushes_per_op")                \
-	X(kmap_sleeps, "kmap_sleeps_per_op")                    \
-	X(vmlist_nodes_visited, "nodes_visited_per_op")         \
-	X(page_allocs, "page_allocs_per_op")                    \
-	X(page_frees, "page_frees_per_op")                      \
-	X(pt_pages, "pt_pages_per_op")
-
-#define VLB_COUNT_ONE(field, column) +1
-static_assert(sizeof(vl_stats) == (0 VLB_STATS(VLB_COUNT_ONE)) * sizeof(uint64_t),
-	      "VLB_STATS must list every field of struct vl_stats");
-#undef VLB_COUNT_ONE
-
 // Event counts of the timed operations, summed over batches.
 struct OpCounts {
 	vl_stats sum{};

@@ -12,21 +12,38 @@
 #include "vmalloc.h"
 
 static bool booted;
+/* The running layout: a copy, VMALLOC_START moved by any vmalloc=. */
+static struct vl_layout running;
+
+/* The layout @cfg asks for into @out; false: unknown name, bad vmalloc_size. */
+static bool boot_layout(const struct vl_config *cfg, struct vl_layout *out)
+{
+	const struct vl_layout *l = vl_layout_find(cfg->layout ? cfg->layout : "biscuitos");
+
+	if (!l)
+		return false;
+	if (!cfg->vmalloc_size) {
+		*out = *l;
+		return true;
+	}
+	return vl_layout_resize_vmalloc(l, cfg->vmalloc_size, out) == 0;
+}
 
 int vl_boot(const struct vl_config *cfg)
 {
-	const struct vl_layout *l = vl_layout_find(cfg->layout ? cfg->layout : "biscuitos");
+	struct vl_layout l;
 	uint32_t cpus = cfg->cpus ? cfg->cpus : 1;
+	enum vl_vmalloc_gen gen = cfg->vmalloc ? cfg->vmalloc : VL_VMLIST;
 
-	if (!l || cpus > l->nr_cpus || cpus > VL_MAX_CPUS)
-		return -EINVAL;
-	if (cfg->vmalloc && cfg->vmalloc != VL_VMLIST)
+	if (!boot_layout(cfg, &l) || cpus > l.nr_cpus || cpus > VL_MAX_CPUS ||
+	    gen > VL_AUGTREE)
 		return -EINVAL;
 	if (booted)
 		vl_shutdown();
 	vl_track_stop();
-	vl = (struct vl_machine){ .layout = l, .cpus = cpus, .debug = cfg->debug,
-				  .vmalloc = VL_VMLIST };
+	running = l;
+	vl = (struct vl_machine){ .layout = &running, .cpus = cpus, .debug = cfg->debug,
+				  .vmalloc = gen, .lazy = gen != VL_VMLIST && !cfg->lazy_off };
 	vl_this_cpu = 0;
 	vl_physmem_init();
 	vl_mmu_init();

@@ -9,12 +9,22 @@ struct vl_config {
 	uint32_t cpus;          /* simulated CPUs, 1..layout's NR_CPUS; 0 = 1 */
 	bool debug;             /* CONFIG_DEBUG_HIGHMEM-style checks */
 	enum vl_vmalloc_gen vmalloc; /* 0 = VL_VMLIST */
+	bool lazy_off;          /* generations 2, 3: free at once (lazy-purge off) */
+	/*
+	 * The kernel's vmalloc=SIZE boot parameter (bytes, 0 = the layout's
+	 * own window): VMALLOC_END stays, VMALLOC_START = VMALLOC_END - SIZE,
+	 * and lowmem shrinks to end VMALLOC_OFFSET (8 MiB) below it, the pages
+	 * it loses becoming highmem (ARM 2.6.28+ and i386 alike).
+	 */
+	uint32_t vmalloc_size;
 };
 
 /*
  * vl_boot - build a machine: page frames, page tables for the PKMAP and
  * FIXMAP windows, empty PKMAP, vmlist and TLBs, zeroed counters.
- * Returns 0, or -EINVAL (unknown layout, cpus out of range).  BUGs when
+ * Returns 0, or -EINVAL (unknown layout or generation, cpus out of
+ * range, a vmalloc_size not page-aligned or that leaves less than
+ * VL_MIN_LOWMEM of lowmem).  BUGs when
  * the host has no memory for the frames, page tables or TLBs, as a kernel
  * panics when boot allocations fail.  A machine already booted is shut
  * down first.  Every lock of the machine is made anew, unlocked: a BUG

@@ -3,6 +3,7 @@
  * docs/allocators.md; the choices the seeds leave open are
  * explained next to each value.
  */
+#include <errno.h>
 #include <string.h>
 #include "layout.h"
 
@@ -170,4 +171,24 @@ const struct vl_layout *vl_layout_find(const char *name)
 		if (strcmp((*l)->name, name) == 0)
 			return *l;
 	return NULL;
+}
+
+int vl_layout_resize_vmalloc(const struct vl_layout *l, uint32_t size,
+			     struct vl_layout *out)
+{
+	vaddr_t start = l->vmalloc_end - size;
+	uint32_t room;
+
+	if (!size || size & ~PAGE_MASK || size > l->vmalloc_end - l->page_offset)
+		return -EINVAL;
+	room = start - l->page_offset;   /* bytes below the new window */
+	if (room < VL_MIN_LOWMEM + VMALLOC_OFFSET)
+		return -EINVAL;
+	*out = *l;
+	out->vmalloc_start = start;
+	if (l->lowmem_pages > PAGES(room - VMALLOC_OFFSET)) {
+		out->lowmem_pages = PAGES(room - VMALLOC_OFFSET);
+		out->highmem_pages += l->lowmem_pages - out->lowmem_pages;
+	}
+	return 0;
 }

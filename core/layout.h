@@ -63,6 +63,21 @@ const struct vl_layout *vl_layout_find(const char *name);
  */
 int vl_layout_fix_index(const struct vl_layout *l, const char *name);
 
+#define VMALLOC_OFFSET (8u << 20)  /* bytes between lowmem and VMALLOC_START */
+#define VL_MIN_LOWMEM (1u << 20)    /* bytes of lowmem vmalloc= must leave */
+
+/*
+ * vl_layout_resize_vmalloc - @l with the kernel's vmalloc=@size (bytes,
+ * page-aligned, above 0) into @out: VMALLOC_END stays, VMALLOC_START =
+ * VMALLOC_END - @size; when lowmem would then end less than
+ * VMALLOC_OFFSET below it, lowmem shrinks to fit and its lost pages
+ * become highmem (ARM 2.6.28+ sanity_check_meminfo() with vmalloc=, i386
+ * __VMALLOC_RESERVE).  Returns 0, or -EINVAL when @size is 0, not
+ * page-aligned, or leaves less than VL_MIN_LOWMEM of lowmem.
+ */
+int vl_layout_resize_vmalloc(const struct vl_layout *l, uint32_t size,
+			     struct vl_layout *out);
+
 /* NULL-terminated list of every layout, for --help and the tests. */
 extern const struct vl_layout *const vl_layouts[];
 

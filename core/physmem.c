@@ -33,9 +33,11 @@ struct zone {
 	uint32_t low_water;  /* least nr_free since boot */
 };
 
-/* The host memory behind one layout's frames. */
+/* The host memory behind one layout's frames (a copy: the running layout
+ * is rewritten at every boot). */
 struct host_mem {
-	const struct vl_layout *layout;
+	bool used;
+	struct vl_layout layout;
 	struct page *mem_map;
 	uint8_t *frames;     /* frames * PAGE_SIZE bytes, MAP_NORESERVE */
 	struct zone zones[2];  /* [0] lowmem, [1] highmem */
@@ -73,7 +75,8 @@ static void host_mem_alloc(void)
 {
 	const struct vl_layout *l = vl.layout;
 
-	hm.layout = l;
+	hm.used = true;
+	hm.layout = *l;
 	hm.mem_map = calloc(vl_nr_pages, sizeof(*hm.mem_map));
 	hm.frames = mmap(NULL, (size_t)vl_nr_pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -87,19 +90,26 @@ static void host_mem_alloc(void)
 
 static uint64_t frame_bytes(const struct host_mem *h)
 {
-	return h->layout ? (uint64_t)(h->layout->lowmem_pages + h->layout->highmem_pages) *
-				   PAGE_SIZE : 0;
+	return h->used ? (uint64_t)(h->layout.lowmem_pages + h->layout.highmem_pages) *
+				 PAGE_SIZE : 0;
 }
 
 static void host_mem_free(struct host_mem *h)
 {
-	if (!h->layout)
+	if (!h->used)
 		return;
 	munmap(h->frames, frame_bytes(h));
 	free(h->mem_map);
 	free(h->zones[0].free);
 	free(h->zones[1].free);
 	*h = (struct host_mem){ 0 };
+}
+
+/* Can @h serve a machine of layout @l: the same frames and zones? */
+static bool same_frames(const struct host_mem *h, const struct vl_layout *l)
+{
+	return h->used && h->layout.lowmem_pages == l->lowmem_pages &&
+	       h->layout.highmem_pages == l->highmem_pages;
 }
 
 /* Every frame handed out since boot sits above the low-water mark. */
@@ -118,7 +128,7 @@ static void zone_rewind(struct zone *z)
 void vl_physmem_init(void)
 {
 	const struct vl_layout *l = vl.layout;
-	uint32_t s = spares[0].layout == l ? 0 : spares[1].layout == l ? 1 : 2;
+	uint32_t s = same_frames(&spares[0], l) ? 0 : same_frames(&spares[1], l) ? 1 : 2;
 
 	vl_mutex_reset(&zone_lock);  /* a BUG may have left it held */
 	vl_nr_pages = l->lowmem_pages + l->highmem_pages;

@@ -1,7 +1,13 @@
-/* VMALLOC generation 1: the 2.6.12 vmlist (mm/vmalloc.c). */
+/*
+ * VMALLOC (mm/vmalloc.c): the API every generation shares.  Which
+ * generation places the areas - 2.6.12 vmlist, 5.0 rbtree, 5.2+ augtree -
+ * is chosen at boot (vl_config.vmalloc); see core/vmalloc_gen.h.
+ */
 #ifndef VL_VMALLOC_H
 #define VL_VMALLOC_H
 
+#include "list.h"
+#include "rbtree.h"
 #include "types.h"
 
 #define VM_IOREMAP 0x00000001u
@@ -27,27 +33,47 @@ struct vm_struct {
 	uint32_t nr_pages;
 	vaddr_t pages_area;       /* the array's own area (> 1024 pages), else 0 */
 	phys_addr_t phys_addr;    /* ioremap: the physical base */
-	struct vm_struct *next;   /* vmlist, sorted by addr */
+	struct vm_struct *next;   /* generation 1: vmlist, sorted by addr */
+	struct vmap_area *va;     /* generations 2, 3: its vmap_area */
 };
-extern struct vm_struct *vmlist;   /* guarded by vmlist_lock (a rwlock) */
+extern struct vm_struct *vmlist;   /* generation 1's list */
 
 /*
- * Every function below that walks vmlist adds the number of vm_structs it
- * looked at to vl_this_stats()->vmlist_nodes_visited.
+ * Generations 2 and 3 (Linux 5.0, 5.2+): one vmap_area per busy area, per
+ * lazily freed area, and (generation 3) per block of free space.
+ */
+struct vmap_area {
+	vaddr_t va_start;            /* bytes, page-aligned */
+	vaddr_t va_end;              /* exclusive; the guard page is inside */
+	struct rb_node rb_node;      /* vmap_area_root or free_vmap_area_root */
+	struct list_head list;       /* vmap_area_list or free_vmap_area_list */
+	struct vmap_area *purge_next;/* vmap_purge_list, while lazily freed */
+	uint32_t subtree_max_size;   /* free tree: largest block below (bytes) */
+	struct vm_struct *vm;        /* busy: its area; NULL once freed */
+};
+
+/*
+ * Every function below that searches the areas adds the list or tree
+ * nodes it looked at to vl_this_stats()->vmalloc_nodes_visited.
  */
 
 /*
  * __get_vm_area - reserve PAGE_ALIGN(@size) + PAGE_SIZE bytes (the last
- * page is the unmapped guard) inside [@start, @end) (bytes): first fit on
- * the address-sorted vmlist.  Alignment is 1 << clamp(fls(@size),
- * PAGE_SHIFT, IOREMAP_MAX_ORDER) for VM_IOREMAP (fls of the size as
- * passed, before rounding), else none beyond @start's own.  Returns the
- * listed area, not mapped, or NULL with errno = EINVAL for @size 0 or
- * ENOMEM (no hole fits, or a size that cannot fit 32 bits).  Never BUGs.
- * Reproduces 2.6.12 __get_vm_area(), with one deviation: 2.6.12 checks
- * @end only after stepping over a listed area, so with an empty vmlist or
- * only areas below the aligned start it could hand out space beyond @end;
- * here an area must end at or below @end.
+ * page is the unmapped guard) inside [@start, @end) (bytes), placed by the
+ * running generation (generation 1: first fit on the address-sorted
+ * vmlist; 2: the 5.0 cached walk; 3: the lowest fit in the free tree).
+ * Alignment for VM_IOREMAP: generation 1 1 << clamp(fls(@size),
+ * PAGE_SHIFT, IOREMAP_MAX_ORDER) (fls of the size as passed), generations
+ * 2 and 3 the same clamp of get_count_order(PAGE_ALIGN(@size)); otherwise
+ * none beyond @start's own.  When no hole fits and areas wait lazily, one
+ * purge and one retry (5.0 alloc_vmap_area).  Returns the busy area, not
+ * mapped, or NULL with errno = EINVAL for @size 0 or ENOMEM (no hole fits,
+ * no host memory, or a size that cannot fit 32 bits).  Never BUGs.
+ * 2.6.12 __get_vm_area(), 5.0 __get_vm_area_node(); one deviation for
+ * generation 1: 2.6.12 checks @end only after stepping over a listed
+ * area, so with an empty vmlist or only areas below the aligned start it
+ * could hand out space beyond @end; here an area must end at or below
+ * @end.
  */
 struct vm_struct *__get_vm_area(uint32_t size, uint32_t flags, vaddr_t start,
 				vaddr_t end);
@@ -57,11 +83,13 @@ struct vm_struct *__get_vm_area(uint32_t size, uint32_t flags, vaddr_t start,
  */
 struct vm_struct *get_vm_area(uint32_t size, uint32_t flags);
 /*
- * remove_vm_area - find the listed area that starts exactly at @addr,
- * unmap it (unmap_vm_area: one range flush), unlink it and return it with
- * the guard page taken off size (bytes); the caller owns it (free()).
+ * remove_vm_area - find the busy area that starts exactly at @addr, take
+ * it out of the busy set, clear its PTEs and return it with the guard
+ * page taken off size (bytes); the caller owns it (free()).  Generation 1
+ * (and lazy freeing off) flushes the range at once and frees the space;
+ * generations 2 and 3 free it lazily (see purge_vmap_area_lazy).
  * Returns NULL (no errno) when no area starts at @addr.  Never BUGs.
- * 2.6.12 remove_vm_area().
+ * 2.6.12 remove_vm_area(); 5.0 remove_vm_area() + free_unmap_vmap_area().
  */
 struct vm_struct *remove_vm_area(vaddr_t addr);
 /*
@@ -138,19 +166,63 @@ int vunmap(vaddr_t addr);
  * or NULL.  Walks vmlist up to the first area above @va (counted).
  */
 struct vm_struct *vl_find_vm_area(vaddr_t va);
-/* vl_vmlist_count - areas on vmlist (count; a diagnostic, not counted). */
+/* vl_vmlist_count - busy areas (count; a diagnostic, not counted). */
 uint32_t vl_vmlist_count(void);
+/*
+ * vl_vm_first, vl_vm_next - the busy areas in address order, whatever the
+ * generation (not counted; lazily freed areas are not busy).  NULL at the
+ * end.  For the checker and the reports, between operations.
+ */
+struct vm_struct *vl_vm_first(void);
+struct vm_struct *vl_vm_next(const struct vm_struct *vm);
 
 /*
- * vl_vmalloc_init - empty vmlist, vmlist_lock and init_mm_ptl unlocked
- * (a BUG may have longjmped out with one held); from vl_boot().
+ * Lazy freeing (generations 2 and 3, Linux 2.6.28+): vfree() unmaps the
+ * area at once, but its space - and any TLB entry for it - is only
+ * reclaimed by the next purge.  vmap_lazy_nr counts the pages (guard page
+ * included) waiting for it.  With lazy freeing off (trace header
+ * lazy-purge off, vl_config.lazy_off) the range is flushed and the space
+ * freed at once, as generation 1 always does.
+ */
+extern uint32_t vmap_lazy_nr;
+/* The lazily freed areas, newest first, linked by purge_next. */
+extern struct vmap_area *vmap_purge_list;
+/*
+ * lazy_max_pages - fls(CPUs) * 32 MiB / PAGE_SIZE (pages): more lazily
+ * freed pages than this start a purge.  5.0 lazy_max_pages().
+ */
+uint32_t lazy_max_pages(void);
+/*
+ * purge_vmap_area_lazy - flush the TLBs once over [lowest start, highest
+ * end) of every lazily freed area and return them all to the free space.
+ * Returns the number of areas purged (0: nothing waited, no flush).
+ * Never fails or BUGs; a no-op for generation 1.  5.0
+ * purge_vmap_area_lazy() / __purge_vmap_area_lazy().
+ */
+uint32_t purge_vmap_area_lazy(void);
+/*
+ * vl_vmap_lazy_covers - true when @va lies in a lazily freed area, where a
+ * TLB may legally still hold a translation (for the checker).
+ */
+bool vl_vmap_lazy_covers(vaddr_t va);
+
+/*
+ * vl_vmalloc_check - the running generation's own invariants (see
+ * core/vmalloc_gen.h): NULL, or what is wrong, written into @why.
+ */
+const char *vl_vmalloc_check(char *why, size_t len);
+
+/*
+ * vl_vmalloc_init - empty areas of the generation vl.vmalloc, every lock
+ * unlocked (a BUG may have longjmped out with one held); from vl_boot().
+ * BUGs when the host has no memory for generation 3's first free block.
  */
 void vl_vmalloc_init(void);
 /*
- * vl_vmalloc_exit - from vl_shutdown(): unlock both locks as
- * vl_vmalloc_init() does, then unmap and free every listed area (array
- * areas included), the frames of VM_ALLOC areas and their page arrays.
- * vmap()ed frames stay with their owner.
+ * vl_vmalloc_exit - from vl_shutdown(): unlock every lock as
+ * vl_vmalloc_init() does, then unmap and free every busy area (array
+ * areas included), the frames of VM_ALLOC areas and their page arrays,
+ * and every vmap_area.  vmap()ed frames stay with their owner.
  */
 void vl_vmalloc_exit(void);
 

@@ -155,7 +155,7 @@ static const char *check_area_ptes(const struct vm_struct *a)
 static const char *check_pages_area(const struct vm_struct *a)
 {
 	uint32_t bytes = PAGE_ALIGN(a->nr_pages * 4u);
-	const struct vm_struct *t = vmlist;
+	const struct vm_struct *t = vl_vm_first();
 
 	if (!a->pages_area)
 		return a->pages && a->nr_pages > PAGE_SIZE / 4u
@@ -166,12 +166,34 @@ static const char *check_pages_area(const struct vm_struct *a)
 		return fail("area 0x%08x: %u pages with an array area 0x%08x",
 			    a->addr, a->nr_pages, a->pages_area);
 	while (t && t->addr != a->pages_area)
-		t = t->next;
+		t = vl_vm_next(t);
 	if (!t || !(t->flags & VM_ALLOC) || t->size != bytes + PAGE_SIZE ||
 	    t->nr_pages != bytes >> PAGE_SHIFT || t->pages_area)
 		return fail("area 0x%08x: its page array's area 0x%08x is not a "
 			    "listed %u-page VM_ALLOC area", a->addr, a->pages_area,
 			    bytes >> PAGE_SHIFT);
+	return NULL;
+}
+
+/*
+ * The running generation's own invariants (vl_vmalloc_check: where the
+ * lazily freed areas sit, that nothing overlaps), then the lazily freed
+ * areas: exactly the pages vmap_lazy_nr counts, no vm_struct left; then
+ * every busy area in address order.
+ */
+static const char *check_lazy(void)
+{
+	uint64_t pages = 0;
+
+	for (const struct vmap_area *va = vmap_purge_list; va; va = va->purge_next) {
+		if (va->vm)
+			return fail("lazily freed 0x%08x-0x%08x still has its vm_struct",
+				    va->va_start, va->va_end);
+		pages += (va->va_end - va->va_start) >> PAGE_SHIFT;
+	}
+	if (pages != vmap_lazy_nr)
+		return fail("vmap_lazy_nr is %u, the purge list holds %llu pages",
+			    vmap_lazy_nr, (unsigned long long)pages);
 	return NULL;
 }
 
@@ -181,7 +203,9 @@ static const char *check_vmlist(void)
 	const char *why;
 	uint64_t prev_end = l->vmalloc_start;
 
-	for (const struct vm_struct *a = vmlist; a; a = a->next) {
+	if (vl_vmalloc_check(verdict, sizeof(verdict)) || (why = check_lazy()))
+		return verdict;
+	for (const struct vm_struct *a = vl_vm_first(); a; a = vl_vm_next(a)) {
 		uint64_t end = (uint64_t)a->addr + a->size;
 
 		if ((a->addr | a->size) & ~PAGE_MASK || a->size < 2 * PAGE_SIZE)
@@ -204,13 +228,13 @@ static const char *check_vmlist(void)
 }
 
 /* Nothing mapped in the window outside an area: PTEs come in address
- * order, so one cursor walks the sorted vmlist alongside. */
+ * order, so one cursor walks the sorted busy areas alongside. */
 static int stray_pte(vaddr_t va, pte_t pte, void *arg)
 {
 	const struct vm_struct **cur = arg;
 
 	while (*cur && (*cur)->addr + (*cur)->size <= va)
-		*cur = (*cur)->next;
+		*cur = vl_vm_next(*cur);
 	if (!pte_none(pte) &&
 	    (!*cur || va < (*cur)->addr || va >= (*cur)->addr + (*cur)->size - PAGE_SIZE)) {
 		fail("PTE 0x%08x at 0x%08x is in no vmalloc area", pte, va);
@@ -249,12 +273,17 @@ static int pte_to_free_frame(vaddr_t va, pte_t pte, void *arg)
 	return 0;
 }
 
+/*
+ * A TLB entry must match its PTE, except in a lazily freed area: until
+ * the purge flushes it, a CPU may still hold the translation (the point
+ * of lazy freeing); after the purge the area is free and it may not.
+ */
 static int stale_tlb(uint32_t cpu, vaddr_t va, pte_t pte, void *arg)
 {
 	pte_t now = pte_at(va);
 
 	(void)arg;
-	if (now != pte) {
+	if (now != pte && !(pte_none(now) && vl_vmap_lazy_covers(va))) {
 		fail("cpu%u TLB holds 0x%08x for 0x%08x, PTE is 0x%08x", cpu, pte, va, now);
 		return 1;
 	}
@@ -264,7 +293,7 @@ static int stale_tlb(uint32_t cpu, vaddr_t va, pte_t pte, void *arg)
 const char *vl_check_all(void)
 {
 	const struct vl_layout *l = vl.layout;
-	const struct vm_struct *cursor = vmlist;
+	const struct vm_struct *cursor = vl_vm_first();
 	const char *why;
 
 	if ((why = check_pkmap()) || (why = check_vmlist()))
@@ -334,7 +363,7 @@ static bool shadow_areas(void)
 {
 	uint32_t n = 0;
 
-	for (const struct vm_struct *a = vmlist; a; a = a->next, n++) {
+	for (const struct vm_struct *a = vl_vm_first(); a; a = vl_vm_next(a), n++) {
 		if (n == sh.cap_areas) {
 			uint32_t cap = sh.cap_areas ? 2 * sh.cap_areas : 64;
 			struct area_shadow *p = realloc(sh.areas, cap * sizeof(*p));
@@ -396,7 +425,7 @@ static const char *check_unhashed(pte_t old, vaddr_t va)
 /* One PTE of the vmalloc window against the area that holds it. */
 static const char *check_window_pte(vaddr_t va, pte_t pte)
 {
-	for (const struct vm_struct *a = vmlist; a; a = a->next)
+	for (const struct vm_struct *a = vl_vm_first(); a; a = vl_vm_next(a))
 		if (va >= a->addr && va < a->addr + a->size) {
 			struct area_walk w = { .a = a };
 
@@ -495,7 +524,8 @@ static const char *check_changed_slots(void)
 	return NULL;
 }
 
-/* The vmlist's order and bounds; the PTEs of areas new since last time. */
+/* The busy areas' order and bounds, the generation's and the lazy
+ * invariants; the PTEs of areas new since last time. */
 static const char *check_vmlist_step(void)
 {
 	const struct vl_layout *l = vl.layout;
@@ -503,7 +533,9 @@ static const char *check_vmlist_step(void)
 	uint32_t s = 0;
 	const char *why;
 
-	for (const struct vm_struct *a = vmlist; a; a = a->next) {
+	if (vl_vmalloc_check(verdict, sizeof(verdict)) || (why = check_lazy()))
+		return verdict;
+	for (const struct vm_struct *a = vl_vm_first(); a; a = vl_vm_next(a)) {
 		uint64_t end = (uint64_t)a->addr + a->size;
 		bool known;
 
@@ -522,7 +554,7 @@ static const char *check_vmlist_step(void)
 			return why;
 		prev_end = end;
 	}
-	return shadow_areas() ? NULL : fail("no host memory for the vmlist shadow");
+	return shadow_areas() ? NULL : fail("no host memory for the area shadow");
 }
 
 static const char *check_logged(void)

@@ -62,7 +62,7 @@ void vl_trace_free(struct vl_trace *t);
 /* What one operation returned. */
 struct vl_trace_res {
 	vaddr_t addr;        /* an address result, 0 if none */
-	uint32_t num;        /* virt_to_fix: the index */
+	uint32_t num;        /* virt_to_fix: the index; purge: areas purged */
 	struct page *page;   /* page, kmap_atomic_to_page: the frame, or NULL */
 	uint8_t read;        /* expect: the byte read */
 	int err;             /* 0 or the errno of a failure */

@@ -43,6 +43,8 @@ struct parser {
 	uint32_t cap_ops, cap_names;
 	bool in_ops;        /* headers are over */
 	uint32_t cpus_line, cpus_col;
+	uint32_t size_line, size_col;       /* vmalloc-size */
+	uint32_t lazy_line, lazy_on_col;    /* lazy-purge on (col 0: not on) */
 	char *err;
 	size_t errlen;
 };
@@ -391,7 +393,9 @@ static int header(struct parser *p, const char *key)
 	if (p->ntok != 2)
 		return want_args(p, 1, 1, strcmp(key, "layout") == 0 ? "layout NAME"
 				 : strcmp(key, "cpus") == 0 ? "cpus N"
-				 : strcmp(key, "debug") == 0 ? "debug on|off" : "lazy-purge on|off");
+				 : strcmp(key, "debug") == 0 ? "debug on|off"
+				 : strcmp(key, "vmalloc-size") == 0 ? "vmalloc-size BYTES"
+				 : "lazy-purge on|off");
 	if (strcmp(key, "layout") == 0) {
 		const struct vl_layout *l = vl_layout_find(v);
 
@@ -400,15 +404,25 @@ static int header(struct parser *p, const char *key)
 				    layout_names(names, sizeof(names)));
 		c->layout = l->name;
 	} else if (strcmp(key, "vmalloc") == 0) {
-		if (strcmp(v, "vmlist") != 0)
-			return perr(p, p->tok[1].col, strcmp(v, "augtree") == 0
-				    ? "vmalloc augtree (generation 3) is not in this build; use vmlist"
-				    : "vmalloc %s is not in this build; use vmlist", v);
+		if (strcmp(v, "nodes") == 0)
+			return perr(p, p->tok[1].col, "vmalloc nodes (generation 4) is not in this "
+				    "build; use vmlist, rbtree or augtree");
+		c->vmalloc = strcmp(v, "vmlist") == 0 ? VL_VMLIST
+			: strcmp(v, "rbtree") == 0 ? VL_RBTREE : VL_AUGTREE;
 	} else if (strcmp(key, "lazy-purge") == 0) {
-		if (strcmp(v, "off") != 0)
-			return perr(p, p->tok[1].col, strcmp(v, "on") == 0
-				    ? "lazy-purge on needs vmalloc augtree"
-				    : "expected on or off, got '%s'", v);
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return perr(p, p->tok[1].col, "expected on or off, got '%s'", v);
+		c->lazy_off = strcmp(v, "off") == 0;
+		p->lazy_on_col = c->lazy_off ? 0 : p->tok[1].col;
+		p->lazy_line = p->line;
+	} else if (strcmp(key, "vmalloc-size") == 0) {
+		if (parse_u32(p, 1, true, &c->vmalloc_size))
+			return -EINVAL;
+		if (!c->vmalloc_size || c->vmalloc_size & ~PAGE_MASK)
+			return perr(p, p->tok[1].col, "vmalloc-size must be a positive multiple "
+				    "of 4K, got '%s'", v);
+		p->size_line = p->line;
+		p->size_col = p->tok[1].col;
 	} else if (strcmp(key, "debug") == 0) {
 		if (strcmp(v, "on") && strcmp(v, "off"))
 			return perr(p, p->tok[1].col, "expected on or off, got '%s'", v);
@@ -423,20 +437,43 @@ static int header(struct parser *p, const char *key)
 	return 0;
 }
 
-/* Once the headers are over, the cpu count must suit the layout. */
+/* A header's error found later, at its own @line. */
+static int header_err(struct parser *p, uint32_t line, uint32_t col, const char *msg)
+{
+	uint32_t now = p->line;
+
+	p->line = line;
+	perr(p, col, "%s", msg);
+	p->line = now;
+	return -EINVAL;
+}
+
+/*
+ * Once the headers are over, the ones that depend on each other: the cpu
+ * count must suit the layout, vmalloc-size the layout's address space,
+ * lazy-purge on a generation that frees lazily.
+ */
 static int end_headers(struct parser *p)
 {
-	const struct vl_layout *l = vl_layout_find(p->t->cfg.layout);
-	uint32_t line = p->line;
+	const struct vl_config *c = &p->t->cfg;
+	const struct vl_layout *l = vl_layout_find(c->layout);
+	struct vl_layout resized;
+	char msg[160];
 
 	p->in_ops = true;
-	if (p->t->cfg.cpus == 0 || p->t->cfg.cpus > l->nr_cpus) {
-		p->line = p->cpus_line;
-		perr(p, p->cpus_col, "cpus must be 1..%u: layout %s has NR_CPUS %u",
-		     l->nr_cpus, l->name, l->nr_cpus);
-		p->line = line;
-		return -EINVAL;
+	if (c->cpus == 0 || c->cpus > l->nr_cpus) {
+		snprintf(msg, sizeof(msg), "cpus must be 1..%u: layout %s has NR_CPUS %u",
+			 l->nr_cpus, l->name, l->nr_cpus);
+		return header_err(p, p->cpus_line, p->cpus_col, msg);
 	}
+	if (c->vmalloc_size && vl_layout_resize_vmalloc(l, c->vmalloc_size, &resized)) {
+		snprintf(msg, sizeof(msg), "vmalloc-size leaves layout %s less than 1M of "
+			 "lowmem below the window", l->name);
+		return header_err(p, p->size_line, p->size_col, msg);
+	}
+	if (p->lazy_on_col && (c->vmalloc == 0 || c->vmalloc == VL_VMLIST))
+		return header_err(p, p->lazy_line, p->lazy_on_col, "lazy-purge on needs vmalloc "
+				  "rbtree or augtree (vmlist frees at once)");
 	return 0;
 }
 
@@ -621,6 +658,7 @@ static int parse_line(struct parser *p)
 	const char *w = p->tok[0].s;
 	/* "vmalloc V" is the operation short of BYTES, not a header */
 	bool is_header = strcmp(w, "layout") == 0 || strcmp(w, "lazy-purge") == 0 ||
+			 strcmp(w, "vmalloc-size") == 0 ||
 			 strcmp(w, "cpus") == 0 || strcmp(w, "debug") == 0 ||
 			 (strcmp(w, "vmalloc") == 0 && p->ntok == 2 && is_generation(p->tok[1].s));
 

@@ -157,7 +157,8 @@ void vl_trace_apply(const struct vl_trace_op *op, struct page *page, vaddr_t add
 		res->err = -vl_read(addr + op->num, &res->read, 1);
 		return;
 	case OP_FAIL_ALLOC: vl_fail_nth_alloc(op->num); return;
-	case OP_PURGE: case OP_CHECK: case OP_STATS: return;
+	case OP_PURGE: res->num = purge_vmap_area_lazy(); return;
+	case OP_CHECK: case OP_STATS: return;
 	}
 	if (!res->addr)
 		res->err = errno;
@@ -225,6 +226,7 @@ static int report(struct run *r, const struct vl_trace_res *res)
 	case OP_KMAP_ATOMIC_TO_PAGE: report_page(r, res); break;
 	case OP_FIX_TO_VIRT: put_addr(r, res->addr); break;
 	case OP_VIRT_TO_FIX: fprintf(r->out, "%u: %u\n", op->line, res->num); break;
+	case OP_PURGE: fprintf(r->out, "%u: purged %u\n", op->line, res->num); break;
 	case OP_VMALLOC: case OP_GET_VM_AREA: case OP_VMAP:
 		b->addr = res->addr;
 		b->span = vl_trace_span(op);
@@ -237,21 +239,20 @@ static int report(struct run *r, const struct vl_trace_res *res)
 	return 0;
 }
 
+/* Every counter of VL_STATS, then the lazily freed pages now waiting. */
 static void do_stats(struct run *r)
 {
 	struct vl_stats s;
+	const char *sep = "";
 
 	vl_stats_read(&s);
-	fprintf(r->out, "%u: pte_writes=%llu pte_clears=%llu tlb_flush_one=%llu "
-		"tlb_flush_range=%llu tlb_flush_range_pages=%llu table_walks=%llu "
-		"slots_scanned=%llu pkmap_flushes=%llu nodes_visited=%llu "
-		"page_allocs=%llu page_frees=%llu pt_pages=%llu\n", r->op->line,
-		(unsigned long long)s.pte_writes, (unsigned long long)s.pte_clears,
-		(unsigned long long)s.tlb_flush_one, (unsigned long long)s.tlb_flush_range,
-		(unsigned long long)s.tlb_flush_range_pages, (unsigned long long)s.table_walks,
-		(unsigned long long)s.pkmap_slots_scanned, (unsigned long long)s.pkmap_flushes,
-		(unsigned long long)s.vmlist_nodes_visited, (unsigned long long)s.page_allocs,
-		(unsigned long long)s.page_frees, (unsigned long long)s.pt_pages);
+	fprintf(r->out, "%u: ", r->op->line);
+#define PUT_STAT(field, name, per_op) \
+	fprintf(r->out, "%s" name "=%llu", sep, (unsigned long long)s.field); \
+	sep = " ";
+	VL_STATS(PUT_STAT)
+#undef PUT_STAT
+	fprintf(r->out, " lazy_pages=%u\n", vmap_lazy_nr);
 }
 
 static int do_check(struct run *r, bool quiet)

@@ -43,7 +43,8 @@ static void test_malformed(void **state)
 	rejects("layout sparc\n", "t.trace:1:8: unknown layout 'sparc' (biscuitos, arm, i386, small)");
 	rejects("layout arm\ncpus 6\npage A low\n",
 		"t.trace:2:6: cpus must be 1..4: layout arm has NR_CPUS 4");
-	rejects("vmalloc augtree\n", "t.trace:1:9: vmalloc augtree (generation 3) is not in this build; use vmlist");
+	rejects("vmalloc nodes\n", "t.trace:1:9: vmalloc nodes (generation 4) is not in this build; "
+		"use vmlist, rbtree or augtree");
 	rejects("page A high\nvfree A\n", "t.trace:2:7: 'A' is not an area");
 	rejects("page A high\nwrite A 0 256\n", "t.trace:2:11: byte 256 is above 255");
 	rejects("check extra\n", "t.trace:1:7: unexpected 'extra' (usage: check)");
@@ -68,7 +69,12 @@ static void test_messages(void **state)
 	rejects("page A low\nvmalloc V\n", "t.trace:2:10: missing BYTES (usage: vmalloc NAME BYTES)");
 	rejects("page A low\nvmalloc vmlist\n",
 		"t.trace:2:1: 'vmalloc' must come before the first operation");
-	rejects("vmalloc rbtree\n", "t.trace:1:9: vmalloc rbtree is not in this build; use vmlist");
+	rejects("lazy-purge on\nvmalloc vmlist\nvmalloc A 1\n",
+		"t.trace:1:12: lazy-purge on needs vmalloc rbtree or augtree (vmlist frees at once)");
+	rejects("lazy-purge maybe\n", "t.trace:1:12: expected on or off, got 'maybe'");
+	rejects("vmalloc-size 1000\n", "t.trace:1:14: vmalloc-size must be a positive multiple of 4K, got '1000'");
+	rejects("layout i386\nvmalloc-size 1020M\ncheck\n",
+		"t.trace:2:14: vmalloc-size leaves layout i386 less than 1M of lowmem below the window");
 	rejects("page\n", "t.trace:1:5: missing NAME (usage: page NAME high|low)");
 	rejects("page A high\nvmap V\n", "t.trace:2:7: missing PAGE (usage: vmap NAME PAGE PAGE ...)");
 	rejects("cpus\n", "t.trace:1:5: missing N (usage: cpus N)");

@@ -47,7 +47,7 @@ static void test_first_areas_back_to_back(void **state)
 	b = vmalloc(P);
 	s = stats();
 	assert_int_equal(b, START + 2 * P);
-	assert_int_equal(s.vmlist_nodes_visited, 1);
+	assert_int_equal(s.vmalloc_nodes_visited, 1);
 	assert_int_equal(s.page_allocs, 1);
 	assert_int_equal(s.pte_writes, 1);
 	assert_int_equal(s.pt_pages, 0);
@@ -348,7 +348,7 @@ static void test_unmap_is_one_range_flush(void **state)
 	assert_int_equal(s.tlb_flush_one, 0);
 	assert_int_equal(s.pte_clears, 4);
 	assert_int_equal(s.page_frees, 3);
-	assert_int_equal(s.vmlist_nodes_visited, 1);
+	assert_int_equal(s.vmalloc_nodes_visited, 1);
 	assert_int_equal(vl_tlb_peek(0, a + 2 * P), 0);
 	assert_int_equal(vl_read(a, &byte, 1), -EFAULT);
 
@@ -373,30 +373,30 @@ static void test_nodes_visited(void **state)
 	for (uint32_t i = 0; i < 5; i++) {
 		vl_stats_reset();
 		a[i] = vmalloc(P);
-		assert_int_equal(stats().vmlist_nodes_visited, i);
+		assert_int_equal(stats().vmalloc_nodes_visited, i);
 	}
 	vl_stats_reset();
 	assert_non_null(vl_find_vm_area(a[4]));
-	assert_int_equal(stats().vmlist_nodes_visited, 5);
+	assert_int_equal(stats().vmalloc_nodes_visited, 5);
 	vl_stats_reset();
 	assert_int_equal(vl_find_vm_area(a[4] + P)->addr, a[4]);  /* its guard */
-	assert_int_equal(stats().vmlist_nodes_visited, 5);
+	assert_int_equal(stats().vmalloc_nodes_visited, 5);
 	vl_stats_reset();
 	assert_null(vl_find_vm_area(START - P));   /* stops at the first area */
-	assert_int_equal(stats().vmlist_nodes_visited, 1);
+	assert_int_equal(stats().vmalloc_nodes_visited, 1);
 	vl_stats_reset();
 	assert_null(vl_find_vm_area(a[4] + 2 * P));
-	assert_int_equal(stats().vmlist_nodes_visited, 5);
+	assert_int_equal(stats().vmalloc_nodes_visited, 5);
 
 	vl_stats_reset();
 	assert_int_equal(vfree(a[2]), 0);
-	assert_int_equal(stats().vmlist_nodes_visited, 3);
+	assert_int_equal(stats().vmalloc_nodes_visited, 3);
 	vl_stats_reset();
 	assert_int_equal(vmalloc(P), a[2]);        /* a0, a1 too low; fits before a3 */
-	assert_int_equal(stats().vmlist_nodes_visited, 3);
+	assert_int_equal(stats().vmalloc_nodes_visited, 3);
 	vl_stats_reset();
 	assert_int_equal(vfree(START + 100 * P), -EINVAL);
-	assert_int_equal(stats().vmlist_nodes_visited, 5);
+	assert_int_equal(stats().vmalloc_nodes_visited, 5);
 }
 
 static void test_vmalloc_data_and_ptes(void **state)
@@ -510,7 +510,7 @@ static void test_bad_frees(void **state)
 	vl_stats_reset();
 	assert_int_equal(vfree(0), 0);
 	assert_int_equal(vunmap(0), 0);
-	assert_int_equal(stats().vmlist_nodes_visited, 0);
+	assert_int_equal(stats().vmalloc_nodes_visited, 0);
 	assert_int_equal(vfree(START), -EINVAL);        /* nothing there */
 	a = vmalloc(2 * P);
 	assert_int_equal(vfree(a + 1), -EINVAL);
