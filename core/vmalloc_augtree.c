@@ -207,28 +207,7 @@ static vaddr_t __alloc_vmap_area(uint32_t size, uint32_t align, vaddr_t vstart,
 static int augtree_alloc(struct vm_struct *vm, uint32_t align, vaddr_t vstart,
 			 vaddr_t vend)
 {
-	struct vmap_area *va = malloc(sizeof(*va));
-	vaddr_t addr;
-
-	if (!va)
-		return -ENOMEM;
-	addr = __alloc_vmap_area(vm->size, align, vstart, vend);
-	if (!addr) {
-		free(va);
-		return -ENOMEM;
-	}
-	*va = (struct vmap_area){ .va_start = addr, .va_end = addr + vm->size, .vm = vm };
-	insert_vmap_area(va, &vmap_area_root, &vmap_area_list, NULL);
-	vm->addr = addr;
-	vm->va = va;
-	return 0;
-}
-
-static struct vm_struct *augtree_find(vaddr_t addr, bool containing)
-{
-	struct vmap_area *va = find_vmap_area(&vmap_area_root, addr, containing);
-
-	return va ? va->vm : NULL;
+	return alloc_vmap_area(vm, align, vstart, vend, __alloc_vmap_area);
 }
 
 /* 5.2+ free_vmap_area_noflush(): out of the busy tree before the purge. */
@@ -421,7 +400,7 @@ const struct vmalloc_gen vmalloc_augtree_gen = {
 	.lazy = true,
 	.ioremap_align = vl_ioremap_align_order,
 	.alloc = augtree_alloc,
-	.find = augtree_find,
+	.find = find_busy_vm,
 	.unlink = augtree_unlink,
 	.free_va = augtree_free_va,
 	.first = vmap_area_first_vm,

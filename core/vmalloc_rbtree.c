@@ -111,33 +111,15 @@ static vaddr_t find_hole(uint32_t size, uint32_t align, vaddr_t vstart,
 	return addr;
 }
 
+/* Each allocation becomes the cache the next search starts after. */
 static int rbtree_alloc(struct vm_struct *vm, uint32_t align, vaddr_t vstart,
 			vaddr_t vend)
 {
-	struct vmap_area *va = malloc(sizeof(*va));
-	vaddr_t addr;
+	int err = alloc_vmap_area(vm, align, vstart, vend, find_hole);
 
-	if (!va)
-		return -ENOMEM;
-	addr = find_hole(vm->size, align, vstart, vend);
-	if (!addr) {
-		free(va);
-		return -ENOMEM;
-	}
-	*va = (struct vmap_area){ .va_start = addr, .va_end = addr + vm->size, .vm = vm };
-	insert_vmap_area(va, &vmap_area_root, &vmap_area_list, NULL);
-	free_vmap_cache = &va->rb_node;
-	vm->addr = addr;
-	vm->va = va;
-	return 0;
-}
-
-/* Lazily freed areas stay in the tree without their vm until the purge. */
-static struct vm_struct *rbtree_find(vaddr_t addr, bool containing)
-{
-	struct vmap_area *va = find_vmap_area(&vmap_area_root, addr, containing);
-
-	return va ? va->vm : NULL;
+	if (!err)
+		free_vmap_cache = &vm->va->rb_node;
+	return err;
 }
 
 static struct vmap_area *rbtree_unlink(struct vm_struct *vm)
@@ -222,7 +204,7 @@ const struct vmalloc_gen vmalloc_rbtree_gen = {
 	.lazy = true,
 	.ioremap_align = vl_ioremap_align_order,
 	.alloc = rbtree_alloc,
-	.find = rbtree_find,
+	.find = find_busy_vm,
 	.unlink = rbtree_unlink,
 	.free_va = rbtree_free_va,
 	.first = vmap_area_first_vm,

@@ -2,6 +2,7 @@
  * The vmap_area trees and lists shared by VMALLOC generations 2 and 3
  * (mm/vmalloc.c of Linux 5.0 and 5.2+).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -79,6 +80,34 @@ struct vmap_area *find_vmap_area(const struct rb_root *root, vaddr_t addr,
 	}
 	vl_count_visits(visited);
 	return NULL;
+}
+
+int alloc_vmap_area(struct vm_struct *vm, uint32_t align, vaddr_t vstart, vaddr_t vend,
+		    vaddr_t (*search)(uint32_t size, uint32_t align, vaddr_t vstart,
+				      vaddr_t vend))
+{
+	struct vmap_area *va = malloc(sizeof(*va));
+	vaddr_t addr;
+
+	if (!va)
+		return -ENOMEM;
+	addr = search(vm->size, align, vstart, vend);
+	if (!addr) {
+		free(va);
+		return -ENOMEM;
+	}
+	*va = (struct vmap_area){ .va_start = addr, .va_end = addr + vm->size, .vm = vm };
+	insert_vmap_area(va, &vmap_area_root, &vmap_area_list, NULL);
+	vm->addr = addr;
+	vm->va = va;
+	return 0;
+}
+
+struct vm_struct *find_busy_vm(vaddr_t addr, bool containing)
+{
+	struct vmap_area *va = find_vmap_area(&vmap_area_root, addr, containing);
+
+	return va ? va->vm : NULL;
 }
 
 struct vmap_area *vmap_area_first(const struct list_head *head)

@@ -40,6 +40,22 @@ void unlink_vmap_area(struct vmap_area *va, struct rb_root *root,
 struct vmap_area *find_vmap_area(const struct rb_root *root, vaddr_t addr,
 				 bool containing);
 
+/*
+ * alloc_vmap_area - a vmap_area for @vm at the address @search gives for
+ * @vm->size bytes (guard included) aligned to @align in [@vstart, @vend)
+ * (0: none), linked into the busy tree and list; sets @vm->addr and
+ * @vm->va.  Returns 0 or -ENOMEM (no hole, no host memory).  The part
+ * of 5.0 and 5.2+ alloc_vmap_area() that both generations share.
+ */
+int alloc_vmap_area(struct vm_struct *vm, uint32_t align, vaddr_t vstart, vaddr_t vend,
+		    vaddr_t (*search)(uint32_t size, uint32_t align, vaddr_t vstart,
+				      vaddr_t vend));
+/*
+ * find_busy_vm - the vm_struct of the busy area starting at (or, with
+ * @containing, holding) @addr; NULL if none or lazily freed.  Counted.
+ */
+struct vm_struct *find_busy_vm(vaddr_t addr, bool containing);
+
 /* The vmap_area after @va on @head, NULL at the end. */
 struct vmap_area *vmap_area_next(const struct vmap_area *va,
 				 const struct list_head *head);
