@@ -1,7 +1,7 @@
 /*
  * VMALLOC generation 3: where Linux 5.2+ puts the areas (mm/vmalloc.c,
- * with 5.13's fix that searches by size and walks back up for alignments
- * above a page).  Busy areas are vmap_areas in vmap_area_root; the free
+ * with 5.16's search by size that climbs past inspected subtrees, and
+ * 5.18's adjust_search_size for alignments above a page).  Busy areas are vmap_areas in vmap_area_root; the free
  * space is vmap_areas too, in free_vmap_area_root sorted by address and
  * in free_vmap_area_list, each tree node augmented with subtree_max_size,
  * the largest free block in its subtree, so the lowest block that fits is
@@ -185,7 +185,7 @@ static int adjust_va_to_fit_type(struct vmap_area *va, vaddr_t nva_start,
 	return 0;
 }
 
-/* 5.13+ __alloc_vmap_area(): the address, or 0 when nothing fits. */
+/* 5.18+ __alloc_vmap_area(): the address, or 0 when nothing fits. */
 static vaddr_t __alloc_vmap_area(uint32_t size, uint32_t align, vaddr_t vstart,
 				 vaddr_t vend)
 {
