@@ -34,16 +34,18 @@ int vl_boot(const struct vl_config *cfg)
 	struct vl_layout l;
 	uint32_t cpus = cfg->cpus ? cfg->cpus : 1;
 	enum vl_vmalloc_gen gen = cfg->vmalloc ? cfg->vmalloc : VL_VMLIST;
+	uint32_t nodes = cfg->vmap_nodes ? cfg->vmap_nodes : cpus;
 
 	if (!boot_layout(cfg, &l) || cpus > l.nr_cpus || cpus > VL_MAX_CPUS ||
-	    gen > VL_AUGTREE)
+	    gen > VL_NODES || nodes > VL_MAX_VMAP_NODES)
 		return -EINVAL;
 	if (booted)
 		vl_shutdown();
 	vl_track_stop();
 	running = l;
 	vl = (struct vl_machine){ .layout = &running, .cpus = cpus, .debug = cfg->debug,
-				  .vmalloc = gen, .lazy = gen != VL_VMLIST && !cfg->lazy_off };
+				  .vmalloc = gen, .lazy = gen != VL_VMLIST && !cfg->lazy_off,
+				  .purge_on_demand = cfg->purge_on_demand, .vmap_nodes = nodes };
 	vl_this_cpu = 0;
 	vl_physmem_init();
 	vl_mmu_init();

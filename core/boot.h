@@ -9,7 +9,14 @@ struct vl_config {
 	uint32_t cpus;          /* simulated CPUs, 1..layout's NR_CPUS; 0 = 1 */
 	bool debug;             /* CONFIG_DEBUG_HIGHMEM-style checks */
 	enum vl_vmalloc_gen vmalloc; /* 0 = VL_VMLIST */
-	bool lazy_off;          /* generations 2, 3: free at once (lazy-purge off) */
+	bool lazy_off;          /* generations 2 to 4: free at once (lazy-purge off) */
+	/*
+	 * Lazy purges only when asked (purge_vmap_area_lazy, or a failed
+	 * allocation), never at lazy_max_pages: replaying a kernel's capture,
+	 * whose purges ran from a workqueue at its own moments.
+	 */
+	bool purge_on_demand;
+	uint32_t vmap_nodes;    /* generation 4: nodes, 1..128; 0 = one per CPU */
 	/*
 	 * The kernel's vmalloc=SIZE boot parameter (bytes, 0 = the layout's
 	 * own window): VMALLOC_END stays, VMALLOC_START = VMALLOC_END - SIZE,
@@ -22,8 +29,8 @@ struct vl_config {
 /*
  * vl_boot - build a machine: page frames, page tables for the PKMAP and
  * FIXMAP windows, empty PKMAP, vmlist and TLBs, zeroed counters.
- * Returns 0, or -EINVAL (unknown layout or generation, cpus out of
- * range, a vmalloc_size not page-aligned or that leaves less than
+ * Returns 0, or -EINVAL (unknown layout or generation, cpus or
+ * vmap_nodes out of range, a vmalloc_size not page-aligned or that leaves less than
  * VL_MIN_LOWMEM of lowmem).  BUGs when
  * the host has no memory for the frames, page tables or TLBs, as a kernel
  * panics when boot allocations fail.  A machine already booted is shut

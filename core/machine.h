@@ -14,7 +14,9 @@ enum vl_vmalloc_gen {
 	VL_VMLIST = 1,   /* 2.6.12 vmlist */
 	VL_RBTREE,       /* Linux 5.0: busy rbtree + free_vmap_cache */
 	VL_AUGTREE,      /* Linux 5.2+: augmented free tree */
+	VL_NODES,        /* Linux 6.9+: vmap nodes' pools over the augmented tree */
 };
+#define VL_MAX_VMAP_NODES 128u  /* the kernel's cap on nr_vmap_nodes */
 
 /* The running machine; valid between vl_boot() and vl_shutdown(). */
 struct vl_machine {
@@ -22,7 +24,9 @@ struct vl_machine {
 	uint32_t cpus;
 	bool debug;
 	enum vl_vmalloc_gen vmalloc;
-	bool lazy;                       /* lazy freeing (generations 2, 3) */
+	bool lazy;                       /* lazy freeing (generations 2 to 4) */
+	bool purge_on_demand;            /* no purge at lazy_max_pages */
+	uint32_t vmap_nodes;             /* generation 4: nr_vmap_nodes */
 };
 extern struct vl_machine vl;
 

@@ -44,6 +44,7 @@ static const struct vmalloc_gen *gen(void)
 	switch (vl.vmalloc) {
 	case VL_RBTREE: return &vmalloc_rbtree_gen;
 	case VL_AUGTREE: return &vmalloc_augtree_gen;
+	case VL_NODES: return &vmalloc_nodes_gen;
 	default: return &vmalloc_vmlist_gen;
 	}
 }
@@ -60,24 +61,34 @@ uint32_t lazy_max_pages(void)
 	return log * ((32u << 20) / PAGE_SIZE);
 }
 
-/* Under vmap_area_lock (written): flush once, free every waiting area. */
-static uint32_t __purge_vmap_area_lazy(void)
+/*
+ * Under vmap_area_lock (written): decay the pools (generation 4; all of
+ * them when @full_decay), flush once over every waiting area and give
+ * them all back.
+ */
+static uint32_t __purge_vmap_area_lazy(bool full_decay)
 {
 	struct vmap_area *va, *next;
 	vaddr_t start = 0xFFFFFFFFu, end = 0;
 	uint32_t n = 0;
 
+	if (gen()->decay)
+		gen()->decay(full_decay);
 	if (!vmap_purge_list)
 		return 0;
-	for (va = vmap_purge_list; va; va = va->purge_next) {
+	for (va = vmap_purge_list; va; va = va->purge_next, n++) {
 		start = va->va_start < start ? va->va_start : start;
 		end = va->va_end > end ? va->va_end : end;
+		vmap_lazy_nr -= (va->va_end - va->va_start) >> PAGE_SHIFT;
 	}
 	flush_tlb_kernel_range(start, end);
-	for (va = vmap_purge_list; va; va = next, n++) {
-		next = va->purge_next;
-		vmap_lazy_nr -= (va->va_end - va->va_start) >> PAGE_SHIFT;
-		gen()->free_va(va);
+	if (gen()->reclaim) {
+		gen()->reclaim(vmap_purge_list);
+	} else {
+		for (va = vmap_purge_list; va; va = next) {
+			next = va->purge_next;
+			gen()->free_va(va);
+		}
 	}
 	vmap_purge_list = NULL;
 	vl_this_stats()->vmap_purges++;
@@ -90,7 +101,7 @@ uint32_t purge_vmap_area_lazy(void)
 	uint32_t n;
 
 	pthread_rwlock_wrlock(&vmap_area_lock);
-	n = __purge_vmap_area_lazy();
+	n = __purge_vmap_area_lazy(false);
 	pthread_rwlock_unlock(&vmap_area_lock);
 	return n;
 }
@@ -118,8 +129,8 @@ static void free_unmapped_va(struct vmap_area *va)
 	va->purge_next = vmap_purge_list;
 	vmap_purge_list = va;
 	vmap_lazy_nr += (va->va_end - va->va_start) >> PAGE_SHIFT;
-	if (vmap_lazy_nr > lazy_max_pages())
-		__purge_vmap_area_lazy();
+	if (vmap_lazy_nr > lazy_max_pages() && !vl.purge_on_demand)
+		__purge_vmap_area_lazy(false);
 }
 
 /* fls(): 1-based index of the highest set bit, 0 for 0. */
@@ -153,7 +164,8 @@ uint32_t vl_ioremap_align_order(uint32_t size)
 
 /*
  * Under vmap_area_lock: place @area.  A lazy generation that finds no
- * hole purges (a no-op when nothing waits) and searches once more.
+ * hole purges, decaying every pool (6.9+ reclaim_and_purge_vmap_areas),
+ * and searches once more.
  */
 static int place(struct vm_struct *area, uint32_t align, vaddr_t start,
 		 vaddr_t end)
@@ -161,7 +173,7 @@ static int place(struct vm_struct *area, uint32_t align, vaddr_t start,
 	int err = gen()->alloc(area, align, start, end);
 
 	if (err == -ENOMEM && gen()->lazy) {
-		__purge_vmap_area_lazy();
+		__purge_vmap_area_lazy(true);
 		err = gen()->alloc(area, align, start, end);
 	}
 	return err;

@@ -50,6 +50,7 @@ struct vmap_area {
 	struct vmap_area *purge_next;/* vmap_purge_list, while lazily freed */
 	uint32_t subtree_max_size;   /* free tree: largest block below (bytes) */
 	struct vm_struct *vm;        /* busy: its area; NULL once freed */
+	uint32_t vn_id;              /* generation 4: allocating node + 1, 0 none */
 };
 
 /*
@@ -195,9 +196,11 @@ uint32_t lazy_max_pages(void);
 /*
  * purge_vmap_area_lazy - flush the TLBs once over [lowest start, highest
  * end) of every lazily freed area and return them all to the free space.
- * Returns the number of areas purged (0: nothing waited, no flush).
- * Never fails or BUGs; a no-op for generation 1.  5.0
- * purge_vmap_area_lazy() / __purge_vmap_area_lazy().
+ * Generation 4 first decays its pools by a quarter and refills them with
+ * the purged areas.  Returns the number of areas purged (0: nothing
+ * waited, no flush).  Never fails or BUGs; a no-op for generation 1.
+ * 5.0 purge_vmap_area_lazy() / __purge_vmap_area_lazy(); 6.9+ the same
+ * with full_pool_decay false.
  */
 uint32_t purge_vmap_area_lazy(void);
 /*

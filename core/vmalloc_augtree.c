@@ -14,6 +14,7 @@
 
 #include "machine.h"
 #include "vmalloc_gen.h"
+#include "vmalloc_augtree.h"
 #include "vmap_area.h"
 
 static struct rb_root free_vmap_area_root;
@@ -186,7 +187,7 @@ static int adjust_va_to_fit_type(struct vmap_area *va, vaddr_t nva_start,
 }
 
 /* 5.18+ __alloc_vmap_area(): the address, or 0 when nothing fits. */
-static vaddr_t __alloc_vmap_area(uint32_t size, uint32_t align, vaddr_t vstart,
+vaddr_t __alloc_vmap_area(uint32_t size, uint32_t align, vaddr_t vstart,
 				 vaddr_t vend)
 {
 	bool adjust = !(align <= PAGE_SIZE || vend - vstart == size);
@@ -211,7 +212,7 @@ static int augtree_alloc(struct vm_struct *vm, uint32_t align, vaddr_t vstart,
 }
 
 /* 5.2+ free_vmap_area_noflush(): out of the busy tree before the purge. */
-static struct vmap_area *augtree_unlink(struct vm_struct *vm)
+struct vmap_area *augtree_unlink(struct vm_struct *vm)
 {
 	struct vmap_area *va = vm->va;
 
@@ -250,7 +251,7 @@ static struct vmap_area *free_block_after(const struct vmap_area *va)
  * starts where it ends and/or the one that ends where it starts; only
  * when it touches neither does it become a block of its own.
  */
-static void augtree_free_va(struct vmap_area *va)
+void merge_or_add_vmap_area(struct vmap_area *va)
 {
 	struct vmap_area *next = free_block_after(va), *prev;
 	struct list_head *prev_link = next ? next->list.prev : free_vmap_area_list.prev;
@@ -286,7 +287,7 @@ static void augtree_free_va(struct vmap_area *va)
 }
 
 /* 5.2 vmap_init_free_space(): the whole window is one free block. */
-static bool augtree_init(vaddr_t vstart, vaddr_t vend)
+bool augtree_init(vaddr_t vstart, vaddr_t vend)
 {
 	struct vmap_area *va = malloc(sizeof(*va));
 
@@ -302,7 +303,7 @@ static bool augtree_init(vaddr_t vstart, vaddr_t vend)
 	return true;
 }
 
-static void augtree_exit(void)
+void augtree_exit(void)
 {
 	vmap_area_free_all(&vmap_area_root, &vmap_area_list);
 	vmap_area_free_all(&free_vmap_area_root, &free_vmap_area_list);
@@ -343,8 +344,10 @@ static uint32_t collect(const struct list_head *head, const struct vmap_area **a
 	return n;
 }
 
-/* Busy, free and lazily freed areas tile the window exactly. */
-static const char *check_partition(uint32_t nbusy, uint32_t nfree, char *why, size_t len)
+/* Busy, free, lazily freed and @extra (pooled) areas tile the window exactly. */
+static const char *check_partition(uint32_t nbusy, uint32_t nfree,
+				   const struct vmap_area *const *extra, uint32_t nextra,
+				   char *why, size_t len)
 {
 	uint32_t nlazy = 0, n;
 	const struct vmap_area **all;
@@ -352,12 +355,14 @@ static const char *check_partition(uint32_t nbusy, uint32_t nfree, char *why, si
 
 	for (const struct vmap_area *va = vmap_purge_list; va; va = va->purge_next)
 		nlazy++;
-	all = malloc(((size_t)nbusy + nfree + nlazy) * sizeof(*all));
+	all = malloc(((size_t)nbusy + nfree + nlazy + nextra) * sizeof(*all));
 	if (!all)
 		return snprintf(why, len, "no host memory to check the partition"), why;
 	n = collect(&free_vmap_area_list, all, collect(&vmap_area_list, all, 0));
 	for (const struct vmap_area *va = vmap_purge_list; va; va = va->purge_next)
 		all[n++] = va;
+	for (uint32_t i = 0; i < nextra; i++)
+		all[n++] = extra[i];
 	qsort(all, n, sizeof(*all), by_start);
 	*why = '\0';
 	for (uint32_t i = 0; i < n && !*why; i++) {
@@ -386,7 +391,8 @@ static const char *check_merged(char *why, size_t len)
 	return NULL;
 }
 
-static const char *augtree_check(char *why, size_t len)
+const char *augtree_check_with(const struct vmap_area *const *extra, uint32_t nextra,
+			       char *why, size_t len)
 {
 	const struct vl_layout *l = vl.layout;
 	uint32_t nbusy, nfree;
@@ -398,7 +404,12 @@ static const char *augtree_check(char *why, size_t len)
 				 &nfree, why, len) ||
 	    check_augment(free_vmap_area_root.rb_node, why, len) || check_merged(why, len))
 		return why;
-	return check_partition(nbusy, nfree, why, len);
+	return check_partition(nbusy, nfree, extra, nextra, why, len);
+}
+
+static const char *augtree_check(char *why, size_t len)
+{
+	return augtree_check_with(NULL, 0, why, len);
 }
 
 const struct vmalloc_gen vmalloc_augtree_gen = {
@@ -408,7 +419,7 @@ const struct vmalloc_gen vmalloc_augtree_gen = {
 	.alloc = augtree_alloc,
 	.find = find_busy_vm,
 	.unlink = augtree_unlink,
-	.free_va = augtree_free_va,
+	.free_va = merge_or_add_vmap_area,
 	.first = vmap_area_first_vm,
 	.next = vmap_area_next_vm,
 	.init = augtree_init,

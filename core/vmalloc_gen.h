@@ -3,7 +3,7 @@
  * page tables, the frames, lazy freeing) and one generation's way of
  * keeping the areas: 2.6.12 vmlist (vmalloc_vmlist.c), 5.0 busy rbtree
  * with free_vmap_cache (vmalloc_rbtree.c), 5.2+ augmented free tree
- * (vmalloc_augtree.c).  vmalloc.c calls the running generation's table,
+ * (vmalloc_augtree.c), 6.9+ vmap nodes over it (vmalloc_nodes.c).  vmalloc.c calls the running generation's table,
  * always under vmap_area_lock (written: alloc, unlink, free_va, init,
  * exit; read: the rest).
  */
@@ -34,6 +34,14 @@ struct vmalloc_gen {
 	/* Give @va's space back to the free space and free @va (a purge, or
 	 * at once with lazy freeing off) */
 	void (*free_va)(struct vmap_area *va);
+	/*
+	 * Optional (generation 4), at every purge: before anything else,
+	 * decay(@full) returns pooled areas to the free space (all of them
+	 * when @full); after the flush, reclaim(@list) takes every purged
+	 * area (linked by purge_next) instead of free_va one by one.
+	 */
+	void (*decay)(bool full);
+	void (*reclaim)(struct vmap_area *list);
 	/* Busy areas in address order (not counted) */
 	struct vm_struct *(*first)(void);
 	struct vm_struct *(*next)(const struct vm_struct *vm);
@@ -53,6 +61,7 @@ struct vmalloc_gen {
 extern const struct vmalloc_gen vmalloc_vmlist_gen;
 extern const struct vmalloc_gen vmalloc_rbtree_gen;
 extern const struct vmalloc_gen vmalloc_augtree_gen;
+extern const struct vmalloc_gen vmalloc_nodes_gen;
 
 /* vmalloc.c: add @n to the running CPU's nodes-visited counter. */
 void vl_count_visits(uint64_t n);

@@ -395,6 +395,7 @@ static int header(struct parser *p, const char *key)
 				 : strcmp(key, "cpus") == 0 ? "cpus N"
 				 : strcmp(key, "debug") == 0 ? "debug on|off"
 				 : strcmp(key, "vmalloc-size") == 0 ? "vmalloc-size BYTES"
+				 : strcmp(key, "vmap-nodes") == 0 ? "vmap-nodes N"
 				 : "lazy-purge on|off");
 	if (strcmp(key, "layout") == 0) {
 		const struct vl_layout *l = vl_layout_find(v);
@@ -404,17 +405,21 @@ static int header(struct parser *p, const char *key)
 				    layout_names(names, sizeof(names)));
 		c->layout = l->name;
 	} else if (strcmp(key, "vmalloc") == 0) {
-		if (strcmp(v, "nodes") == 0)
-			return perr(p, p->tok[1].col, "vmalloc nodes (generation 4) is not in this "
-				    "build; use vmlist, rbtree or augtree");
 		c->vmalloc = strcmp(v, "vmlist") == 0 ? VL_VMLIST
-			: strcmp(v, "rbtree") == 0 ? VL_RBTREE : VL_AUGTREE;
+			: strcmp(v, "rbtree") == 0 ? VL_RBTREE
+			: strcmp(v, "augtree") == 0 ? VL_AUGTREE : VL_NODES;
 	} else if (strcmp(key, "lazy-purge") == 0) {
 		if (strcmp(v, "on") && strcmp(v, "off"))
 			return perr(p, p->tok[1].col, "expected on or off, got '%s'", v);
 		c->lazy_off = strcmp(v, "off") == 0;
 		p->lazy_on_col = c->lazy_off ? 0 : p->tok[1].col;
 		p->lazy_line = p->line;
+	} else if (strcmp(key, "vmap-nodes") == 0) {
+		if (parse_u32(p, 1, false, &c->vmap_nodes))
+			return -EINVAL;
+		if (!c->vmap_nodes || c->vmap_nodes > VL_MAX_VMAP_NODES)
+			return perr(p, p->tok[1].col, "vmap-nodes must be 1..%u, got '%s'",
+				    VL_MAX_VMAP_NODES, v);
 	} else if (strcmp(key, "vmalloc-size") == 0) {
 		if (parse_u32(p, 1, true, &c->vmalloc_size))
 			return -EINVAL;
@@ -473,7 +478,7 @@ static int end_headers(struct parser *p)
 	}
 	if (p->lazy_on_col && (c->vmalloc == 0 || c->vmalloc == VL_VMLIST))
 		return header_err(p, p->lazy_line, p->lazy_on_col, "lazy-purge on needs vmalloc "
-				  "rbtree or augtree (vmlist frees at once)");
+				  "rbtree, augtree or nodes (vmlist frees at once)");
 	return 0;
 }
 
@@ -511,8 +516,8 @@ static const struct op_def {
 	{ "virt_to_fix", OP_VIRT_TO_FIX, S_ADDR, "virt_to_fix ADDR" },
 	{ "set_fixmap", OP_SET_FIXMAP, S_IDX_PAGE, "set_fixmap IDX NAME" },
 	{ "clear_fixmap", OP_CLEAR_FIXMAP, S_IDX, "clear_fixmap IDX" },
-	{ "vmalloc", OP_VMALLOC, S_AREA_NEW, "vmalloc NAME BYTES" },
-	{ "get_vm_area", OP_GET_VM_AREA, S_AREA_NEW, "get_vm_area NAME BYTES [ioremap]" },
+	{ "vmalloc", OP_VMALLOC, S_AREA_NEW, "vmalloc NAME BYTES [cpu=N]" },
+	{ "get_vm_area", OP_GET_VM_AREA, S_AREA_NEW, "get_vm_area NAME BYTES [ioremap] [cpu=N]" },
 	{ "vfree", OP_VFREE, S_AREA, "vfree NAME" },
 	{ "vmap", OP_VMAP, S_VMAP, "vmap NAME PAGE PAGE ..." },
 	{ "vunmap", OP_VUNMAP, S_AREA, "vunmap NAME" },
@@ -543,13 +548,19 @@ static int parse_page_new(struct parser *p, struct vl_trace_op *op)
 	return bind_name(p, 1, op, NAME_PAGE, &op->name);
 }
 
+/* After NAME BYTES: get_vm_area's ioremap, then cpu=N, each optional. */
 static int parse_area_new(struct parser *p, struct vl_trace_op *op)
 {
-	if (p->ntok == 4) {
-		if (op->kind != OP_GET_VM_AREA || strcmp(p->tok[3].s, "ioremap"))
-			return perr(p, p->tok[3].col, "unexpected '%s'", p->tok[3].s);
+	uint32_t t = 3;
+
+	if (t < p->ntok && op->kind == OP_GET_VM_AREA && strcmp(p->tok[t].s, "ioremap") == 0) {
 		op->flag = true;
+		t++;
 	}
+	if (t < p->ntok && strncmp(p->tok[t].s, "cpu=", 4) == 0 && parse_cpu_opt(p, t++, op))
+		return -EINVAL;
+	if (t < p->ntok)
+		return perr(p, p->tok[t].col, "unexpected '%s'", p->tok[t].s);
 	if (parse_u32(p, 2, true, &op->num))
 		return -EINVAL;
 	return bind_name(p, 1, op, NAME_AREA, &op->name);
@@ -621,7 +632,7 @@ static int parse_args(struct parser *p, const struct op_def *d, struct vl_trace_
 		return want_args(p, 2, 2, d->usage) ?: parse_fix_idx(p, 1, op) ?:
 		       use_name(p, 2, NAME_PAGE, &op->name);
 	case S_AREA_NEW:
-		return want_args(p, 2, op->kind == OP_GET_VM_AREA ? 3 : 2, d->usage) ?:
+		return want_args(p, 2, op->kind == OP_GET_VM_AREA ? 4 : 3, d->usage) ?:
 		       parse_area_new(p, op);
 	case S_AREA:
 		return want_args(p, 1, 1, d->usage) ?: use_name(p, 1, NAME_AREA, &op->name) ?:
@@ -658,7 +669,7 @@ static int parse_line(struct parser *p)
 	const char *w = p->tok[0].s;
 	/* "vmalloc V" is the operation short of BYTES, not a header */
 	bool is_header = strcmp(w, "layout") == 0 || strcmp(w, "lazy-purge") == 0 ||
-			 strcmp(w, "vmalloc-size") == 0 ||
+			 strcmp(w, "vmalloc-size") == 0 || strcmp(w, "vmap-nodes") == 0 ||
 			 strcmp(w, "cpus") == 0 || strcmp(w, "debug") == 0 ||
 			 (strcmp(w, "vmalloc") == 0 && p->ntok == 2 && is_generation(p->tok[1].s));
 

@@ -229,6 +229,7 @@ static int report(struct run *r, const struct vl_trace_res *res)
 	case OP_PURGE: fprintf(r->out, "%u: purged %u\n", op->line, res->num); break;
 	case OP_VMALLOC: case OP_GET_VM_AREA: case OP_VMAP:
 		b->addr = res->addr;
+		b->cpu = op->cpu;
 		b->span = vl_trace_span(op);
 		put_result(r, res);
 		break;

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.." || exit 2
 # The allocator code that is gated: the kernel side of core/ (each .c and
 # the inline functions of its .h).  The laboratory around it (lab/: trace_*.c,
 # decode.c, check.c, vmallocinfo.c, main.c) and track.c are not.
-KERNEL_FILES="pkmap page_address fixmap vmalloc vmalloc_vmlist vmalloc_rbtree vmalloc_augtree vmap_area rbtree mmu physmem layout machine boot"
+KERNEL_FILES="pkmap page_address fixmap vmalloc vmalloc_vmlist vmalloc_rbtree vmalloc_augtree vmalloc_nodes vmap_area rbtree mmu physmem layout machine boot"
 # The thread stress test is left out: which lines its threads reach
 # depends on the scheduler (pkmap.c's "mapped while we slept" return is hit
 # in some runs only), and the figures must be the same on every run.

@@ -43,8 +43,9 @@ static void test_malformed(void **state)
 	rejects("layout sparc\n", "t.trace:1:8: unknown layout 'sparc' (biscuitos, arm, i386, small)");
 	rejects("layout arm\ncpus 6\npage A low\n",
 		"t.trace:2:6: cpus must be 1..4: layout arm has NR_CPUS 4");
-	rejects("vmalloc nodes\n", "t.trace:1:9: vmalloc nodes (generation 4) is not in this build; "
-		"use vmlist, rbtree or augtree");
+	rejects("vmap-nodes 129\n", "t.trace:1:12: vmap-nodes must be 1..128, got '129'");
+	rejects("vmalloc V 4096 ioremap\n", "t.trace:1:16: unexpected 'ioremap'");
+	rejects("get_vm_area V 4096 cpu=0 ioremap\n", "t.trace:1:26: unexpected 'ioremap'");
 	rejects("page A high\nvfree A\n", "t.trace:2:7: 'A' is not an area");
 	rejects("page A high\nwrite A 0 256\n", "t.trace:2:11: byte 256 is above 255");
 	rejects("check extra\n", "t.trace:1:7: unexpected 'extra' (usage: check)");
@@ -65,12 +66,12 @@ static void test_messages(void **state)
 	rejects("vmalloc V 0xK\n", "t.trace:1:11: expected a number, got '0xK'");
 	rejects("vmalloc V K\n", "t.trace:1:11: expected a number, got 'K'");
 	rejects("page A low\nwrite A 0xM 1\n", "t.trace:2:9: expected a number, got '0xM'");
-	rejects("vmalloc V\n", "t.trace:1:10: missing BYTES (usage: vmalloc NAME BYTES)");
-	rejects("page A low\nvmalloc V\n", "t.trace:2:10: missing BYTES (usage: vmalloc NAME BYTES)");
+	rejects("vmalloc V\n", "t.trace:1:10: missing BYTES (usage: vmalloc NAME BYTES [cpu=N])");
+	rejects("page A low\nvmalloc V\n", "t.trace:2:10: missing BYTES (usage: vmalloc NAME BYTES [cpu=N])");
 	rejects("page A low\nvmalloc vmlist\n",
 		"t.trace:2:1: 'vmalloc' must come before the first operation");
 	rejects("lazy-purge on\nvmalloc vmlist\nvmalloc A 1\n",
-		"t.trace:1:12: lazy-purge on needs vmalloc rbtree or augtree (vmlist frees at once)");
+		"t.trace:1:12: lazy-purge on needs vmalloc rbtree, augtree or nodes (vmlist frees at once)");
 	rejects("lazy-purge maybe\n", "t.trace:1:12: expected on or off, got 'maybe'");
 	rejects("vmalloc-size 1000\n", "t.trace:1:14: vmalloc-size must be a positive multiple of 4K, got '1000'");
 	rejects("layout i386\nvmalloc-size 1020M\ncheck\n",
