@@ -26,6 +26,7 @@ static pthread_mutex_t init_mm_ptl = PTHREAD_MUTEX_INITIALIZER;
 /* Lazily freed areas, newest first (5.0 vmap_purge_list), and their pages. */
 struct vmap_area *vmap_purge_list;
 uint32_t vmap_lazy_nr;
+struct vmap_purge_record vmap_last_purge;
 
 /*
  * A page-pointer array larger than this many entries (4-byte pointers on
@@ -91,6 +92,7 @@ static uint32_t __purge_vmap_area_lazy(bool full_decay)
 		}
 	}
 	vmap_purge_list = NULL;
+	vmap_last_purge = (struct vmap_purge_record){ n, start, end };
 	vl_this_stats()->vmap_purges++;
 	vl_this_stats()->vmap_purged_areas += n;
 	return n;
@@ -179,14 +181,13 @@ static int place(struct vm_struct *area, uint32_t align, vaddr_t start,
 	return err;
 }
 
-struct vm_struct *__get_vm_area(uint32_t size, uint32_t flags, vaddr_t start,
-				vaddr_t end)
+struct vm_struct *__get_vm_area_node(uint32_t size, uint32_t align, uint32_t flags,
+				     vaddr_t start, vaddr_t end)
 {
-	uint32_t align = (flags & VM_IOREMAP) ? gen()->ioremap_align(size) : 1u;
 	struct vm_struct *area;
 	int err;
 
-	if (size == 0) {
+	if (size == 0 || !align || (align & (align - 1u))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -205,6 +206,56 @@ struct vm_struct *__get_vm_area(uint32_t size, uint32_t flags, vaddr_t start,
 nomem:
 	errno = ENOMEM;
 	return NULL;
+}
+
+struct vm_struct *__get_vm_area(uint32_t size, uint32_t flags, vaddr_t start,
+				vaddr_t end)
+{
+	uint32_t align = (flags & VM_IOREMAP) ? gen()->ioremap_align(size) : 1u;
+
+	return __get_vm_area_node(size, align, flags, start, end);
+}
+
+struct vm_struct *vl_vm_area_claim(uint32_t size, vaddr_t addr)
+{
+	uint32_t bytes = PAGE_ALIGN(size) + PAGE_SIZE;
+	struct vm_struct *area;
+
+	if (!size || size > VM_MAX_REQUEST || addr & ~PAGE_MASK || addr + bytes < addr) {
+		errno = EINVAL;
+		return NULL;
+	}
+	area = malloc(sizeof(*area));
+	if (!area) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	*area = (struct vm_struct){ .size = bytes, .flags = VM_ALLOC };
+	pthread_rwlock_wrlock(&vmap_area_lock);
+	if (gen()->release_range)
+		gen()->release_range(addr, addr + bytes);
+	if (gen()->alloc(area, 1u, addr, addr + bytes) || area->addr != addr) {
+		pthread_rwlock_unlock(&vmap_area_lock);
+		free(area);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (area->va && vl.vmap_nodes > 1)
+		area->va->vn_id = smp_processor_id() % vl.vmap_nodes + 1u;
+	pthread_rwlock_unlock(&vmap_area_lock);
+	return area;
+}
+
+void vl_vm_area_undo(struct vm_struct *vm)
+{
+	struct vmap_area *va;
+
+	pthread_rwlock_wrlock(&vmap_area_lock);
+	va = gen()->unlink(vm);
+	if (va)
+		(gen()->undo ? gen()->undo : gen()->free_va)(va);
+	pthread_rwlock_unlock(&vmap_area_lock);
+	free(vm);
 }
 
 struct vm_struct *get_vm_area(uint32_t size, uint32_t flags)
@@ -485,6 +536,7 @@ void vl_vmalloc_init(void)
 	reset_locks();
 	vmap_purge_list = NULL;
 	vmap_lazy_nr = 0;
+	vmap_last_purge = (struct vmap_purge_record){ 0, 0, 0 };
 	if (!gen()->init(VMALLOC_START, VMALLOC_END))
 		vl_bug(__func__, "no host memory for the %s free space", gen()->name);
 }

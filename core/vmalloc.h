@@ -79,6 +79,14 @@ struct vmap_area {
 struct vm_struct *__get_vm_area(uint32_t size, uint32_t flags, vaddr_t start,
 				vaddr_t end);
 /*
+ * __get_vm_area_node - __get_vm_area() with the alignment given: @align
+ * bytes, a power of two (1: none beyond @start's own).  Returns the busy
+ * area or NULL with errno = EINVAL (@size 0, @align not a power of two)
+ * or ENOMEM.  Never BUGs.  5.x __get_vm_area_node() (its align).
+ */
+struct vm_struct *__get_vm_area_node(uint32_t size, uint32_t align, uint32_t flags,
+				     vaddr_t start, vaddr_t end);
+/*
  * get_vm_area - __get_vm_area(@size, @flags, VMALLOC_START, VMALLOC_END):
  * same units, errors and deviation.  2.6.12.
  */
@@ -203,6 +211,30 @@ uint32_t lazy_max_pages(void);
  * with full_pool_decay false.
  */
 uint32_t purge_vmap_area_lazy(void);
+/* The last purge that purged anything: its areas and flushed range. */
+struct vmap_purge_record {
+	uint32_t areas;
+	vaddr_t start, end;    /* bytes: [start, end) */
+};
+extern struct vmap_purge_record vmap_last_purge;
+
+/*
+ * Two operations no kernel has, for replaying a real kernel's decisions
+ * (lab/kernel_replay.c).
+ * vl_vm_area_claim - a busy VM_ALLOC area at exactly [@addr, @addr +
+ * PAGE_ALIGN(@size) + PAGE_SIZE), the guard page last, taken from
+ * wherever that space is free (generation 4: pooled areas overlapping it
+ * go back to the tree first), as allocated by the calling CPU (its node).
+ * Returns it, or NULL with errno = EINVAL (@size 0, @addr not
+ * page-aligned, wrap) or ENOMEM (the space is not all free).  Never BUGs.
+ * vl_vm_area_undo - take back an area __get_vm_area_node() just returned,
+ * as if never allocated: its space goes back where it came from
+ * (generation 4: to its pool's head), with no flush and no lazy freeing;
+ * @vm is freed.  Its PTEs must be clear (it was never mapped).
+ */
+struct vm_struct *vl_vm_area_claim(uint32_t size, vaddr_t addr);
+void vl_vm_area_undo(struct vm_struct *vm);
+
 /*
  * vl_vmap_lazy_covers - true when @va lies in a lazily freed area, where a
  * TLB may legally still hold a translation (for the checker).

@@ -42,6 +42,14 @@ struct vmalloc_gen {
 	 */
 	void (*decay)(bool full);
 	void (*reclaim)(struct vmap_area *list);
+	/*
+	 * Optional (generation 4), for the lab's claim and undo: free space
+	 * held outside the free tree that overlaps [@start, @end) goes back
+	 * to it; undo(@va) puts a just-allocated area back where it came
+	 * from (default: free_va).
+	 */
+	void (*release_range)(vaddr_t start, vaddr_t end);
+	void (*undo)(struct vmap_area *va);
 	/* Busy areas in address order (not counted) */
 	struct vm_struct *(*first)(void);
 	struct vm_struct *(*next)(const struct vm_struct *vm);

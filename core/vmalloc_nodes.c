@@ -34,6 +34,7 @@ struct vmap_node {
 
 static struct vmap_node *vmap_nodes;   /* vl.vmap_nodes of them */
 static bool skip_populate;             /* this purge decays pools fully */
+static struct vmap_area *last_pooled;  /* the last allocation, if from a pool */
 
 /* The pool for areas of @size bytes (guard included), NULL above 256 pages. */
 static struct vmap_pool *size_to_va_pool(struct vmap_node *vn, uint32_t size)
@@ -84,6 +85,7 @@ static int nodes_alloc(struct vm_struct *vm, uint32_t align, vaddr_t vstart,
 		va = node_pool_del_va(&vmap_nodes[id], vm->size, align, vstart, vend);
 		vn_id = id + 1u;
 	}
+	last_pooled = va;
 	if (va) {
 		va->vm = vm;
 		insert_vmap_area(va, &vmap_area_root, &vmap_area_list, NULL);
@@ -177,6 +179,38 @@ static void nodes_reclaim(struct vmap_area *list)
 	free(all);
 }
 
+/* Pooled areas overlapping [@start, @end) go back to the global tree. */
+static void nodes_release_range(vaddr_t start, vaddr_t end)
+{
+	for (uint32_t n = 0; n < vl.vmap_nodes; n++)
+		for (uint32_t i = 0; i < MAX_VA_SIZE_PAGES; i++) {
+			struct vmap_pool *vp = &vmap_nodes[n].pool[i];
+			struct list_head *p = vp->head.next, *next;
+
+			for (; p != &vp->head; p = next) {
+				struct vmap_area *va = list_entry(p, struct vmap_area, list);
+
+				next = p->next;
+				if (va->va_start < end && va->va_end > start) {
+					list_del(&va->list);
+					vp->len--;
+					merge_or_add_vmap_area(va);
+				}
+			}
+		}
+}
+
+/* The last allocation back to its pool's head, or to the tree. */
+static void nodes_undo(struct vmap_area *va)
+{
+	if (va == last_pooled && va->vn_id) {
+		node_pool_add_va(va);
+		last_pooled = NULL;
+		return;
+	}
+	merge_or_add_vmap_area(va);
+}
+
 static bool nodes_init(vaddr_t vstart, vaddr_t vend)
 {
 	vmap_nodes = malloc(vl.vmap_nodes * sizeof(*vmap_nodes));
@@ -188,6 +222,7 @@ static bool nodes_init(vaddr_t vstart, vaddr_t vend)
 			vmap_nodes[n].pool[i].len = 0;
 		}
 	skip_populate = false;
+	last_pooled = NULL;
 	return augtree_init(vstart, vend);
 }
 
@@ -261,6 +296,8 @@ const struct vmalloc_gen vmalloc_nodes_gen = {
 	.free_va = merge_or_add_vmap_area,
 	.decay = nodes_decay,
 	.reclaim = nodes_reclaim,
+	.release_range = nodes_release_range,
+	.undo = nodes_undo,
 	.first = vmap_area_first_vm,
 	.next = vmap_area_next_vm,
 	.init = nodes_init,
