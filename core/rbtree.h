@@ -104,14 +104,14 @@ struct rb_node *rb_prev(const struct rb_node *node);
  *    stopping before @stop (NULL: up to the root).  It may be called with
  *    @node == @stop, even both NULL, and must then do nothing; it may
  *    stop early once a value comes out unchanged.
- *  - copy(old, new): @new takes @old's place, so takes its value as is.
- *  - rotate(old, new): @new was rotated up to @old's place: @new takes
+ *  - copy(old, new_node): @new_node takes @old's place, so takes its value as is.
+ *  - rotate(old, new_node): @new_node was rotated up to @old's place: it takes
  *    @old's value (same subtree) and @old is recomputed from its children.
  */
 struct rb_augment_callbacks {
 	void (*propagate)(struct rb_node *node, struct rb_node *stop);
-	void (*copy)(struct rb_node *old, struct rb_node *new);
-	void (*rotate)(struct rb_node *old, struct rb_node *new);
+	void (*copy)(struct rb_node *old, struct rb_node *new_node);
+	void (*rotate)(struct rb_node *old, struct rb_node *new_node);
 };
 
 /*
