@@ -10,7 +10,7 @@
 # ENGINE=afl|libfuzzer, FUZZ_JOBS (default: nproc); a bad value stops with
 # a message naming the valid ones, exit status 2.
 
-FUZZ_TARGETS := pkmap fixmap vmalloc mixed trace
+FUZZ_TARGETS := pkmap fixmap vmalloc mixed trace vmalloc_diff
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_HDR := $(CORE_HDR) fuzz/driver.h fuzz/model.h fuzz/coverage_ignore.txt
 FUZZ_COMMON := $(CORE_SRC) fuzz/driver.c fuzz/model.c fuzz/model_vmalloc.c

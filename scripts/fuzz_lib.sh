@@ -1,7 +1,7 @@
 # Shared by the fuzz scripts (sourced).  The make fragment fuzz/fuzz.mk
 # passes FUZZ_DIR (build/<arch>/fuzz), VMAPLAB, RUN (an emulator for the
 # plain builds, or nothing), FUZZ_TARGET, FUZZ_SECONDS, FUZZ_JOBS and ENGINE.
-ALL_TARGETS="pkmap fixmap vmalloc mixed trace"
+ALL_TARGETS="pkmap fixmap vmalloc mixed trace vmalloc_diff"
 FUZZ_DIR=${FUZZ_DIR:-build/native/fuzz}
 VMAPLAB=${VMAPLAB:-build/native/vmaplab}
 TARGETS=${FUZZ_TARGET:-$ALL_TARGETS}
