@@ -9,7 +9,7 @@
 set -u
 . "$(dirname "$0")/fuzz_lib.sh"
 limit=${FUZZ_SECONDS:-60}
-targets="pkmap fixmap vmalloc mixed"
+targets="pkmap fixmap vmalloc mixed vmalloc_diff"
 report=$FUZZ_DIR/faults/report.txt
 FUZZ_SRC="fuzz/driver.c fuzz/model.c fuzz/model_vmalloc.c"
 scripts=()
