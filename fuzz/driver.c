@@ -2,7 +2,8 @@
  * The fuzz driver: decoder -> model -> core, then the checks.  After each
  * operation: the core's result must equal the model's, the core's state
  * must equal the model's where both are plain data (PKMAP counts, fixmap
- * PTEs, the vmlist, free frames, event counts), and the invariants must
+ * PTEs, the busy VMALLOC areas, the lazily freed ones and the purges,
+ * free frames, event counts), and the invariants must
  * hold: vl_check_step() over what the operation changed, or the whole
  * vl_check_all() with FUZZ_FULL_CHECK set and at the end of every input.
  * Data patterns are checked by the decoder's write/expect steps.
@@ -21,6 +22,7 @@ const char *fuzz_input_name;
 
 static struct vl_decoder dec;
 static struct model model;
+static struct fuzz_log *log_to;                  /* fuzz_run_with()'s, or NULL */
 static uint32_t seen_fix[VL_DECODE_FIX_MAX];   /* the model's fixed slots last time */
 static uint64_t seen_flushes;                    /* the model's, last time */
 static bool full_check;                          /* FUZZ_FULL_CHECK set */
@@ -45,7 +47,7 @@ static void finding(const struct vl_dop *op, const struct vl_dres *got, const ch
 		fputs("  at: ", stderr);
 		vl_decode_print(&dec, op, got, stderr);
 	}
-	fputs("  the whole scenario: vmaplab decode TARGET FILE, or make fuzz-repro FILE=...\n",
+	fputs("  the whole scenario, decoded: make fuzz-repro FILE=...\n",
 	      stderr);
 	abort();
 }
@@ -61,6 +63,17 @@ static const char *why(const char *fmt, ...)
 	return why_buf;
 }
 
+/* The answer the model could not know beforehand, against the ones it allows. */
+static void settle(const struct vl_dop *op, const struct vl_dres *got)
+{
+	struct vl_stats s;
+	const char *w;
+
+	vl_stats_read(&s);
+	if ((w = model_settle(&model, got, s.vmap_purges, why_buf, sizeof(why_buf))))
+		finding(op, got, "%s", w);
+}
+
 /* The core's answer against the model's. */
 static void compare(const struct vl_dop *op, const struct vl_dres *want, const struct vl_dres *got)
 {
@@ -70,6 +83,10 @@ static void compare(const struct vl_dop *op, const struct vl_dres *want, const s
 		finding(op, got, "the kernel must BUG here and did not");
 	if (got->bugged)
 		return;
+	if (model.vm.pending) {
+		settle(op, got);
+		return;
+	}
 	if (got->err != want->err)
 		finding(op, got, "error %d, the model says %d", got->err, want->err);
 	if (got->addr != want->addr)
@@ -176,18 +193,50 @@ static const char *check_fixmap_step(void)
 	return NULL;
 }
 
-static const char *check_vmlist(void)
+/* The busy areas in address order, whatever the generation. */
+static const char *check_areas(void)
 {
-	uint32_t i = 0;
+	const struct vm_struct *a = vl_vm_first();
+	uint32_t i = 0, n = 0;
 
-	for (const struct vm_struct *a = vmlist; a; a = a->next, i++)
+	for (; a; a = vl_vm_next(a), i++, n++) {
+		while (i < model.nareas && model.areas[i].lazy)
+			i++;
 		if (i >= model.nareas || a->addr != model.areas[i].addr ||
 		    a->size != model.areas[i].size)
-			return why("vmlist area %u is 0x%08x+0x%x, the model has %s0x%08x+0x%x", i,
+			return why("busy area %u is 0x%08x+0x%x, the model has %s0x%08x+0x%x", n,
 				   a->addr, a->size, i < model.nareas ? "" : "none: ",
 				   i < model.nareas ? model.areas[i].addr : 0,
 				   i < model.nareas ? model.areas[i].size : 0);
-	return i == model.nareas ? NULL : why("vmlist has %u areas, the model %u", i, model.nareas);
+	}
+	while (i < model.nareas && model.areas[i].lazy)
+		i++;
+	return i == model.nareas ? NULL : why("%u busy areas, the model has more", n);
+}
+
+/* The lazily freed areas, newest first, their pages and the purges. */
+static const char *check_lazy(void)
+{
+	const struct model_vmalloc *v = &model.vm;
+	const struct vmap_area *va = vmap_purge_list;
+	struct vl_stats s;
+	uint32_t k = v->npurge;
+
+	for (; va && k; va = va->purge_next)
+		if (va->va_start != v->purge[--k])
+			return why("lazily freed area 0x%08x, the model says 0x%08x next",
+				   va->va_start, v->purge[k]);
+	if (va || k)
+		return why("%s lazily freed areas than the model", va ? "more" : "fewer");
+	if (vmap_lazy_nr != v->lazy_nr)
+		return why("vmap_lazy_nr is %u, the model says %u", vmap_lazy_nr, v->lazy_nr);
+	vl_stats_read(&s);
+	if (s.vmap_purges != v->purges || s.vmap_purged_areas != v->purged_areas)
+		return why("%llu purges of %llu areas, the model says %llu of %llu",
+			   (unsigned long long)s.vmap_purges,
+			   (unsigned long long)s.vmap_purged_areas,
+			   (unsigned long long)v->purges, (unsigned long long)v->purged_areas);
+	return NULL;
 }
 
 static const char *check_counts(void)
@@ -223,7 +272,8 @@ static const char *check_state(bool whole)
 {
 	const char *w;
 
-	if ((w = check_pkmap(whole)) || (w = check_vmlist()) || (w = check_counts()))
+	if ((w = check_pkmap(whole)) || (w = check_areas()) ||
+	    (w = check_lazy()) || (w = check_counts()))
 		return w;
 	if (whole)
 		return (w = check_fixmap()) ? w : vl_check_all();
@@ -256,23 +306,70 @@ static void drain(void)
 			"are left", vl_pages_in_use() - (uint32_t)model.pt_pages, vl_vmlist_count());
 }
 
-int fuzz_run(enum vl_decode_target target, const uint8_t *data, size_t size)
+/* Boot again as @vc asks, when that differs from the decoder's boot. */
+static void reboot(const struct fuzz_vmalloc_cfg *vc)
+{
+	if (dec.cfg.vmalloc == vc->gen && dec.cfg.lazy_off == vc->lazy_off &&
+	    dec.cfg.vmalloc_size == vc->vmalloc_size)
+		return;
+	dec.cfg.vmalloc = vc->gen;
+	dec.cfg.lazy_off = vc->lazy_off;
+	dec.cfg.vmalloc_size = vc->vmalloc_size;
+	if (vl_boot(&dec.cfg))
+		abort();
+}
+
+/* The trace header lines the decoder leaves out. */
+static void print_vmalloc_header(FILE *out)
+{
+	static const char *const names[] = { "vmlist", "vmlist", "rbtree", "augtree" };
+
+	if (dec.cfg.vmalloc > VL_VMLIST)
+		fprintf(out, "vmalloc %s\n", names[dec.cfg.vmalloc]);
+	if (dec.cfg.vmalloc > VL_VMLIST && dec.cfg.lazy_off)
+		fputs("lazy-purge off\n", out);
+	if (dec.cfg.vmalloc_size)
+		fprintf(out, "vmalloc-size %u\n", dec.cfg.vmalloc_size);
+}
+
+static void log_step(const struct vl_dop *op, const struct vl_dres *got)
+{
+	struct fuzz_log *l = log_to;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 256;
+		l->steps = realloc(l->steps, l->cap * sizeof(*l->steps));
+		if (!l->steps)
+			abort();
+	}
+	l->steps[l->n++] = (struct fuzz_step){ .op = *op, .res = *got };
+}
+
+void fuzz_run_with(enum vl_decode_target target, const uint8_t *data, size_t size,
+		   const struct fuzz_vmalloc_cfg *vc, struct fuzz_log *log)
 {
 	struct vl_dop op;
 	struct vl_dres want, got;
 	const char *w;
 
-	if (vl_decode_begin(&dec, target, data, size) ||
-	    model_init(&model, vl.layout, vl.cpus))
+	if (vl_decode_begin(&dec, target, data, size))
 		abort();
+	reboot(vc);
+	if (model_init(&model, vl.layout, vl.cpus, vc->gen, vc->gen != VL_VMLIST && !vc->lazy_off))
+		abort();
+	log_to = log;
+	if (log)
+		log->n = 0;
 	step_no = 0;
 	full_check = getenv("FUZZ_FULL_CHECK") != NULL;
 	memcpy(seen_fix, model.fix_pfn, sizeof(seen_fix));
 	seen_flushes = 0;
 	if (!full_check && (w = vl_check_track_start()))
 		finding(NULL, NULL, "after boot: %s", w);
-	if (fuzz_verbose)
+	if (fuzz_verbose) {
 		vl_decode_print_header(&dec, stdout);
+		print_vmalloc_header(stdout);
+	}
 	while (vl_decode_next(&dec, &op)) {
 		step_no++;
 		model_step(&model, &dec, &op, &want);
@@ -280,6 +377,8 @@ int fuzz_run(enum vl_decode_target target, const uint8_t *data, size_t size)
 		if (fuzz_verbose)
 			vl_decode_print(&dec, &op, &got, stdout);
 		compare(&op, &want, &got);
+		if (log)
+			log_step(&op, &got);
 		if (got.bugged)
 			break;  /* a probe BUGged as it must: the machine is gone */
 		if ((w = check_state(full_check)))
@@ -290,5 +389,29 @@ int fuzz_run(enum vl_decode_target target, const uint8_t *data, size_t size)
 		drain();
 	vl_decode_end(&dec);
 	model_free(&model);
+}
+
+struct fuzz_vmalloc_cfg fuzz_vmalloc_cfg_of(enum vl_decode_target target, const uint8_t *data,
+					    size_t size)
+{
+	uint8_t b = size ? data[0] : 0;
+
+	if (target != VL_DT_VMALLOC && target != VL_DT_MIXED)
+		return (struct fuzz_vmalloc_cfg){ .gen = VL_VMLIST };
+	switch (b >> 6) {
+	case 0: return (struct fuzz_vmalloc_cfg){ .gen = VL_VMLIST };
+	case 1: return (struct fuzz_vmalloc_cfg){ .gen = VL_RBTREE };
+	case 2: return (struct fuzz_vmalloc_cfg){ .gen = VL_AUGTREE };
+	default:
+		return (struct fuzz_vmalloc_cfg){ .gen = b & 4 ? VL_AUGTREE : VL_RBTREE,
+						  .lazy_off = true };
+	}
+}
+
+int fuzz_run(enum vl_decode_target target, const uint8_t *data, size_t size)
+{
+	struct fuzz_vmalloc_cfg vc = fuzz_vmalloc_cfg_of(target, data, size);
+
+	fuzz_run_with(target, data, size, &vc, NULL);
 	return 0;
 }

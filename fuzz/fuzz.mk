@@ -5,15 +5,15 @@
 #   make fuzz-corpus     replay the committed corpus through the plain build
 #   make fuzz-repro FILE=...   one input: decoded trace, first violation
 #   make fuzz-cmin [CAMPAIGN=results/fuzz/STAMP]   merge a campaign into corpus/
-#   make fuzz-selftest   deliberate faults in copies of the core, each found?
+#   make fuzz-selftest [FAULTS="a b"]   deliberate faults in copies of the core, each found?
 # Variables: FUZZ_TARGET (default: all), FUZZ_SECONDS (default: until ^C),
 # ENGINE=afl|libfuzzer, FUZZ_JOBS (default: nproc); a bad value stops with
 # a message naming the valid ones, exit status 2.
 
-FUZZ_TARGETS := pkmap fixmap vmalloc mixed trace
+FUZZ_TARGETS := pkmap fixmap vmalloc mixed trace vmalloc_diff
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_HDR := $(CORE_HDR) fuzz/driver.h fuzz/model.h fuzz/coverage_ignore.txt
-FUZZ_COMMON := $(CORE_SRC) fuzz/driver.c fuzz/model.c
+FUZZ_COMMON := $(CORE_SRC) fuzz/driver.c fuzz/model.c fuzz/model_vmalloc.c
 FUZZ_WARN := -std=c11 -g -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Icore -Ilab -Ifuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
@@ -73,5 +73,5 @@ fuzz-cmin: fuzz-build
 
 fuzz-selftest: $(call FUZZ_BINS,libfuzzer) $(BUILD)/vmaplab
 	@$(FUZZ_ENV) FUZZ_WARN="$(FUZZ_WARN)" FUZZ_SAN="$(FUZZ_SAN)" FUZZ_IGNORE="$(FUZZ_IGNORE)" \
-		CORE_SRC="$(CORE_SRC)" \
+		CORE_SRC="$(CORE_SRC)" FAULTS="$(FAULTS)" \
 		bash scripts/fuzz_selftest.sh

@@ -196,77 +196,33 @@ static void m_kunmap(struct model *m, uint32_t pfn, struct vl_dres *w)
 
 /* ---- vmalloc ---- */
 
-static uint64_t align_up(uint64_t x, uint64_t a)
-{
-	return (x + a - 1) & ~(a - 1);
-}
-
-static uint32_t ioremap_align(uint32_t size)
-{
-	uint32_t bit = 0;
-
-	while (bit < 32 && (size >> bit))
-		bit++;  /* fls(size) */
-	bit = bit < 12 ? 12 : bit > 19 ? 19 : bit;
-	return 1u << bit;
-}
-
-/* The lowest aligned address whose [addr, addr + size) meets no area and
- * ends at or below the window's end; false if none. */
-static bool lowest_hole(const struct model *m, uint64_t size, uint32_t align, vaddr_t *out)
-{
-	uint64_t addr = align_up(m->l->vmalloc_start, align);
-
-	for (uint32_t i = 0; i < m->nareas; i++) {
-		const struct model_area *a = &m->areas[i];
-
-		if (addr + size <= a->addr)
-			break;
-		if (addr < (uint64_t)a->addr + a->size)
-			addr = align_up((uint64_t)a->addr + a->size, align);
-	}
-	if (addr + size > m->l->vmalloc_end)
-		return false;
-	*out = (vaddr_t)addr;
-	return true;
-}
-
-/* get_vm_area: an index into areas[], or -errno. */
+/* get_vm_area: an index into areas[], -errno, or MODEL_PENDING. */
 static int get_area(struct model *m, uint32_t size, bool ioremap)
 {
-	uint32_t align = ioremap ? ioremap_align(size) : 1;
 	uint64_t full;
-	vaddr_t addr;
 	uint32_t i;
+	int r;
 
 	if (!size)
 		return -EINVAL;
-	full = align_up(size, PAGE) + PAGE;
-	if (full > 0xFFFFFFFFu || !lowest_hole(m, full, align, &addr))
+	full = (((uint64_t)size + PAGE - 1) & ~(uint64_t)(PAGE - 1)) + PAGE;
+	if (full > 0xFFFFFFFFu)
 		return -ENOMEM;
-	if (m->nareas == m->cap) {
-		m->cap = m->cap ? m->cap * 2 : 16;
-		m->areas = realloc(m->areas, m->cap * sizeof(*m->areas));
-		if (!m->areas)
-			abort();
-	}
-	for (i = m->nareas; i > 0 && m->areas[i - 1].addr > addr; i--)
-		m->areas[i] = m->areas[i - 1];
-	m->areas[i] = (struct model_area){ .addr = addr, .size = (uint32_t)full };
-	m->nareas++;
-	return (int)i;
+	r = model_place(m, (uint32_t)full, ioremap ? model_ioremap_align(m, size) : 1, &i);
+	return r ? r : (int)i;
 }
 
 static int find_area(const struct model *m, vaddr_t addr)
 {
 	for (uint32_t i = 0; i < m->nareas; i++)
-		if (m->areas[i].addr == addr)
+		if (m->areas[i].addr == addr && !m->areas[i].lazy)
 			return (int)i;
 	return -1;
 }
 
-/* remove_vm_area (+ one range flush), freeing the frames if @frames,
- * then the area holding its page array, if it has one, the same way. */
+/* remove_vm_area (freed at once or lazily), freeing the frames if
+ * @frames, then the area holding its page array, if it has one, the same
+ * way. */
 static int remove_area(struct model *m, int i, bool frames)
 {
 	struct model_area a;
@@ -274,9 +230,8 @@ static int remove_area(struct model *m, int i, bool frames)
 	if (i < 0)
 		return -EINVAL;
 	a = m->areas[i];
-	memmove(&m->areas[i], &m->areas[i + 1], (m->nareas - (uint32_t)i - 1) * sizeof(a));
-	m->nareas--;
-	m->range_flushes++;
+	m->areas[i].pfns = NULL;
+	model_release(m, (uint32_t)i);
 	for (uint32_t p = 0; frames && p < a.npages; p++)
 		model_free_page(m, a.pfns[p]);
 	free(a.pfns);
@@ -364,6 +319,8 @@ static void m_get_vm_area(struct model *m, uint32_t size, bool ioremap, struct v
 {
 	int i = get_area(m, size, ioremap);
 
+	if (i == MODEL_PENDING)
+		return;  /* model_settle() checks the core's answer */
 	if (i < 0)
 		w->err = -i;
 	else
@@ -485,7 +442,8 @@ void model_step(struct model *m, const struct vl_decoder *d,
 	}
 }
 
-int model_init(struct model *m, const struct vl_layout *l, uint32_t cpus)
+int model_init(struct model *m, const struct vl_layout *l, uint32_t cpus,
+	       enum vl_vmalloc_gen gen, bool lazy)
 {
 	memset(m, 0, offsetof(struct model, count));
 	memset(m->count, 0, l->last_pkmap * sizeof(*m->count));
@@ -493,6 +451,8 @@ int model_init(struct model *m, const struct vl_layout *l, uint32_t cpus)
 	m->touched = -1;
 	m->l = l;
 	m->cpus = cpus;
+	m->vm.gen = gen;
+	m->vm.lazy = lazy;
 	m->zone[0] = (struct model_zone){ .end = l->lowmem_pages };
 	m->zone[1] = (struct model_zone){ .fresh = l->lowmem_pages,
 					  .end = l->lowmem_pages + l->highmem_pages };
@@ -516,6 +476,7 @@ void model_free(struct model *m)
 	for (uint32_t i = 0; i < m->nareas; i++)
 		free(m->areas[i].pfns);
 	free(m->areas);
+	model_vmalloc_free(m);
 	free(m->zone[0].freed);
 	free(m->zone[1].freed);
 	m->pfn_slot = NULL;

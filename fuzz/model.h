@@ -3,13 +3,15 @@
  * allocator must answer, run alongside the core on every operation.
  * Frames: per zone a cursor over never-used frames plus a LIFO of freed
  * ones.  PKMAP: the four count states per slot.  FIXMAP: the slot formula
- * and one PTE per slot.  VMALLOC: a sorted array searched for the lowest
- * aligned hole.  It predicts results and the event counts that matter.
+ * and one PTE per slot.  VMALLOC: a sorted array of the areas that hold
+ * space, placed by each generation's rule (model_vmalloc.c) and freed at
+ * once or lazily.  It predicts results and the event counts that matter.
  */
 #ifndef FUZZ_MODEL_H
 #define FUZZ_MODEL_H
 
 #include "vmaplab.h"
+#include <errno.h>
 #include "decode.h"
 
 struct model_area {
@@ -18,6 +20,31 @@ struct model_area {
 	uint32_t npages;     /* frames owned (vmalloc) */
 	uint32_t *pfns;
 	vaddr_t array;       /* vmalloc over 1024 pages: its page array's area */
+	bool lazy;           /* freed, holding its space until the next purge */
+};
+
+/*
+ * Where the VMALLOC areas go (model_vmalloc.c): the generation's rule and
+ * the state it keeps between requests.
+ */
+struct model_vmalloc {
+	enum vl_vmalloc_gen gen;
+	bool lazy;                   /* frees wait for a purge */
+	vaddr_t *purge;              /* lazily freed starts, newest last */
+	uint32_t npurge, purge_cap;
+	uint32_t lazy_nr;            /* their pages, guard pages included */
+	uint64_t purges, purged_areas;
+	/* generation 2 (Linux 5.0): the start of the area the next search
+	 * starts after, and the largest hole seen below it (bytes) */
+	bool cache_set;
+	vaddr_t cache;
+	uint32_t cached_hole_size, cached_align;
+	vaddr_t cached_vstart;
+	/* generation 3 with an alignment above a page: the answer depends on
+	 * the free tree's shape, so the model only knows the answers allowed;
+	 * model_settle() checks the core's against them */
+	bool pending, pending_purged;
+	uint32_t pending_size, pending_align;
 };
 
 struct model_zone {
@@ -39,6 +66,7 @@ struct model {
 	uint32_t fix_pfn[VL_DECODE_FIX_MAX]; /* pfn + 1, 0 = no PTE */
 	struct model_area *areas;    /* sorted by addr */
 	uint32_t nareas, cap;
+	struct model_vmalloc vm;
 	uint64_t allocs, frees, range_flushes, pkmap_flushes, pt_pages;
 	uint64_t boot_tables;        /* page tables vl_boot() took */
 	/* last, so model_init() clears only the layout's LAST_PKMAP of them */
@@ -46,8 +74,12 @@ struct model {
 	uint32_t slot_pfn[LAST_PKMAP_MAX];
 };
 
-/* model_init - the state right after vl_boot(); -ENOMEM on no memory. */
-int model_init(struct model *m, const struct vl_layout *l, uint32_t cpus);
+/*
+ * model_init - the state right after vl_boot() of layout @l, @cpus CPUs,
+ * VMALLOC generation @gen, lazy freeing @lazy; -ENOMEM on no memory.
+ */
+int model_init(struct model *m, const struct vl_layout *l, uint32_t cpus,
+	       enum vl_vmalloc_gen gen, bool lazy);
 void model_free(struct model *m);
 /*
  * model_step - predict @op (about to run on @d's machine) into @want and
@@ -62,5 +94,31 @@ void model_free_page(struct model *m, uint32_t pfn);
 uint32_t model_pages_in_use(const struct model *m);
 /* __fix_to_virt(@idx) by the formula. */
 vaddr_t model_fix_addr(const struct model *m, uint32_t idx);
+
+/*
+ * model_settle - after a get_vm_area the model could not predict
+ * (m->vm.pending): NULL when @got (the core's answer) is one the 5.2+
+ * search may give from the model's state, and @core_purges (the core's
+ * purge count) says whether it purged when it may; the model then takes
+ * that answer.  Else what is wrong, in @why.
+ */
+const char *model_settle(struct model *m, const struct vl_dres *got,
+			 uint64_t core_purges, char *why, size_t len);
+
+/* ---- model_vmalloc.c, for model.c ---- */
+
+#define MODEL_PENDING (-EINPROGRESS)
+/*
+ * model_place - reserve @size bytes (guard included) aligned to @align
+ * by the generation's rule, purging and retrying once on failure as
+ * generations 2 and 3 do.  0 and *@i the new area's index, -ENOMEM, or
+ * MODEL_PENDING (see model_settle): not known before the core answers.
+ */
+int model_place(struct model *m, uint32_t size, uint32_t align, uint32_t *i);
+/* model_release - area @i leaves: freed now (one range flush) or lazily. */
+void model_release(struct model *m, uint32_t i);
+/* model_ioremap_align - VM_IOREMAP's alignment of @size bytes (bytes). */
+uint32_t model_ioremap_align(const struct model *m, uint32_t size);
+void model_vmalloc_free(struct model *m);
 
 #endif

@@ -1,7 +1,7 @@
 # Shared by the fuzz scripts (sourced).  The make fragment fuzz/fuzz.mk
 # passes FUZZ_DIR (build/<arch>/fuzz), VMAPLAB, RUN (an emulator for the
 # plain builds, or nothing), FUZZ_TARGET, FUZZ_SECONDS, FUZZ_JOBS and ENGINE.
-ALL_TARGETS="pkmap fixmap vmalloc mixed trace"
+ALL_TARGETS="pkmap fixmap vmalloc mixed trace vmalloc_diff"
 FUZZ_DIR=${FUZZ_DIR:-build/native/fuzz}
 VMAPLAB=${VMAPLAB:-build/native/vmaplab}
 TARGETS=${FUZZ_TARGET:-$ALL_TARGETS}
@@ -58,14 +58,16 @@ target_of() {
 
 # What an input stands for: the decoded trace (the trace target's inputs
 # are traces already), then the first violated invariant as the binary $3
-# (default: the plain replay build) reports it.
+# (default: the plain replay build) reports it.  The trace comes from the
+# plain build's -v, which knows the generation byte 0 selects (vmaplab
+# decode does not) and the vmalloc_diff target's three runs.
 explain() {
 	local target=$1 file=$2 bin=${3:-${RUN:-} $FUZZ_DIR/plain/$1}
 	echo "--- decoded trace ($target): $file"
 	if [ "$target" = trace ]; then
 		head -c 4000 "$file"; echo
 	else
-		${RUN:-} "$VMAPLAB" decode "$target" "$file"
+		${RUN:-} "$FUZZ_DIR/plain/$target" -v "$file" 2> /dev/null || true
 	fi
 	echo "--- first violation ($bin)"
 	$bin "$file" 2>&1 | grep -E -A3 'FINDING|ERROR|runtime error' | head -8 || true

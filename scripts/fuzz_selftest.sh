@@ -3,22 +3,33 @@
 # $FUZZ_DIR/faults/NAME/, break the copy, build the libFuzzer harnesses on
 # it and run the smoke campaign until the first finding.  Every fault must
 # be found within FUZZ_SECONDS (default 60); prints the seconds each took.
-# SEEDS=none fuzzes from a single zero byte instead of corpus/.
+# SEEDS=none fuzzes from a single zero byte instead of corpus/; FAULTS="a b"
+# runs only those faults (names of scripts/faults/*.sh, without .sh).
 # Needs from fuzz/fuzz.mk: FUZZ_WARN, FUZZ_SAN, FUZZ_IGNORE, CORE_SRC.
 set -u
 . "$(dirname "$0")/fuzz_lib.sh"
 limit=${FUZZ_SECONDS:-60}
-targets="pkmap fixmap vmalloc mixed"
+targets="pkmap fixmap vmalloc mixed vmalloc_diff"
 report=$FUZZ_DIR/faults/report.txt
+FUZZ_SRC="fuzz/driver.c fuzz/model.c fuzz/model_vmalloc.c"
+scripts=()
+if [ -n "${FAULTS:-}" ]; then
+	for name in $FAULTS; do
+		[ -f "scripts/faults/$name.sh" ] || die "FAULTS: no fault '$name' in scripts/faults/"
+		scripts+=("scripts/faults/$name.sh")
+	done
+else
+	scripts=(scripts/faults/*.sh)
+fi
 
-# Build the four allocator harnesses against the core copy in $1.
+# Build the allocator harnesses against the core copy in $1.
 build_faulty() {
 	local dir=$1 src obj objs=() t
 	mkdir -p "$dir/obj"
-	for src in $CORE_SRC fuzz/driver.c fuzz/model.c; do
+	for src in $CORE_SRC $FUZZ_SRC; do
 		objs+=("$dir/obj/$(basename "$src" .c).o")
 	done
-	for src in $CORE_SRC fuzz/driver.c fuzz/model.c; do
+	for src in $CORE_SRC $FUZZ_SRC; do
 		obj=$dir/obj/$(basename "$src" .c).o
 		case $src in core/*) src=$dir/$src ;; esac
 		echo "clang $FUZZ_WARN -I$dir/core $FUZZ_SAN -fsanitize=fuzzer-no-link" \
@@ -33,7 +44,7 @@ build_faulty() {
 mkdir -p "$FUZZ_DIR/faults"
 : > "$report"
 fail=0
-for script in scripts/faults/*.sh; do
+for script in "${scripts[@]}"; do
 	name=$(basename "$script" .sh)
 	dir=$FUZZ_DIR/faults/$name
 	rm -rf "$dir" && mkdir -p "$dir"
@@ -65,7 +76,7 @@ for script in scripts/faults/*.sh; do
 		[ -f "$f" ] && cp "$f" "$dir/finding-$by" && break
 	done
 done
-echo "== fuzz self-test ($(ls scripts/faults/*.sh | wc -l) faults, limit ${limit}s each):"
+echo "== fuzz self-test (${#scripts[@]} faults, limit ${limit}s each):"
 cat "$report"
 [ "$fail" = 0 ] && echo "fuzz self-test: every fault was found"
 exit $fail

@@ -61,12 +61,12 @@ done
 wait
 
 status=0
-printf '%-8s %10s %8s %s\n' target execs/s edges result
+printf '%-12s %10s %8s %s\n' target execs/s edges result
 for t in $TARGETS; do
 	rc=$(cat "$WORK/$t/rc")
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$WORK/$t/log")
 	cov=$(grep -o 'cov: [0-9]*' "$WORK/$t/log" | tail -1 | cut -d' ' -f2)
-	printf '%-8s %10s %8s %s\n' "$t" "${eps:-?}" "${cov:-?}" "$([ "$rc" = 0 ] && echo ok || echo FINDING)"
+	printf '%-12s %10s %8s %s\n' "$t" "${eps:-?}" "${cov:-?}" "$([ "$rc" = 0 ] && echo ok || echo FINDING)"
 	if [ "$rc" != 0 ]; then
 		status=1
 		grep -E 'FINDING|ERROR|runtime error|SUMMARY' "$WORK/$t/log" | head -5

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
 # Fault: __get_vm_area() does not add the guard page.
 set -eu
-sed -i 's/size = PAGE_ALIGN(size) + PAGE_SIZE;/size = PAGE_ALIGN(size);/' "$1/vmalloc_vmlist.c"
-grep -q 'size = PAGE_ALIGN(size);' "$1/vmalloc_vmlist.c"
+sed -i 's/\.size = PAGE_ALIGN(size) + PAGE_SIZE, \.flags = flags/.size = PAGE_ALIGN(size), .flags = flags/' "$1/vmalloc.c"
+grep -q '\.size = PAGE_ALIGN(size), \.flags = flags' "$1/vmalloc.c"
