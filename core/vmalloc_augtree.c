@@ -286,9 +286,15 @@ static void augtree_free_va(struct vmap_area *va)
 		merged = true;
 	}
 	if (prev && prev->va_end == va->va_start) {
-		prev->va_end = va->va_end;
+		/*
+		 * Both sides: erase next before prev grows.  The erase's
+		 * rotations may recompute prev's subtree_max_size with its new
+		 * size already in it; the propagation below would then stop at
+		 * prev at once and leave its ancestors stale.
+		 */
 		if (merged)
 			unlink_vmap_area(va, &free_vmap_area_root, &free_vmap_area_rb_augment_cb);
+		prev->va_end = va->va_end;
 		free(va);
 		va = prev;
 		merged = true;
