@@ -5,6 +5,7 @@
  * fixmap.h for biscuitos), so a changed number in core/layout.c fails here
  * and not only as a shifted address in some golden trace.
  */
+#include <errno.h>
 #include "vl_test.h"
 
 #define MiB(x) ((uint32_t)(x) << 20)
@@ -317,6 +318,120 @@ static void test_layout_names_exact(void **state)
 	assert_string_equal(vl_layout_find("small")->name, "small");
 }
 
+/*
+ * vmalloc=SIZE (vl_layout_resize_vmalloc): only VMALLOC_START and, when it
+ * must, the lowmem/highmem split change; everything else is the layout's.
+ */
+static void assert_resized(const struct vl_layout *l, uint32_t size, vaddr_t start,
+			   uint32_t lowmem_pages)
+{
+	struct vl_layout out;
+
+	assert_int_equal(vl_layout_resize_vmalloc(l, size, &out), 0);
+	assert_int_equal(out.vmalloc_start, start);
+	assert_int_equal(out.vmalloc_end, l->vmalloc_end);
+	assert_int_equal(out.lowmem_pages, lowmem_pages);
+	/* the pages lowmem loses become highmem: RAM stays what it was */
+	assert_int_equal(out.lowmem_pages + out.highmem_pages,
+			 l->lowmem_pages + l->highmem_pages);
+	assert_true(out.page_offset + (uint64_t)out.lowmem_pages * PAGE_SIZE +
+		    VMALLOC_OFFSET <= out.vmalloc_start);
+	assert_string_equal(out.name, l->name);
+	assert_int_equal(out.page_offset, l->page_offset);
+	assert_int_equal(out.phys_offset, l->phys_offset);
+	assert_int_equal(out.pkmap_base, l->pkmap_base);
+	assert_int_equal(out.fixaddr_start, l->fixaddr_start);
+	assert_int_equal(out.fixaddr_top, l->fixaddr_top);
+	assert_int_equal(out.mem_map_va, l->mem_map_va);
+	assert_ptr_equal(out.fix_names, l->fix_names);
+}
+
+static void test_vmalloc_size_moves_start(void **state)
+{
+	const struct vl_layout *b = layout("biscuitos");
+
+	(void)state;
+	/* lowmem ends at 0x84400000, far below: it keeps its 68 MiB */
+	assert_resized(b, MiB(64), 0x91E0A000u, MiB(68) >> PAGE_SHIFT);
+	assert_resized(b, MiB(8), 0x9560A000u, MiB(68) >> PAGE_SHIFT);
+	assert_resized(b, PAGE_SIZE, b->vmalloc_end - PAGE_SIZE, MiB(68) >> PAGE_SHIFT);
+	/* the layout's own window gives the layout back */
+	assert_resized(b, b->vmalloc_end - b->vmalloc_start, b->vmalloc_start,
+		       b->lowmem_pages);
+}
+
+/*
+ * Lowmem shrinks only when the window comes within VMALLOC_OFFSET of it.
+ * ARM 2.6.28: vmalloc=240M is the default reserve, nothing moves; 480M
+ * leaves 0xe1000000 - 8 MiB - PAGE_OFFSET = 520 MiB of lowmem.  i386:
+ * vmalloc=256M from 0xff7fe000 leaves 0x2effe000 bytes.
+ */
+static void test_vmalloc_size_shrinks_lowmem(void **state)
+{
+	const struct vl_layout *arm = layout("arm"), *i386 = layout("i386");
+
+	(void)state;
+	assert_resized(arm, MiB(240), 0xF0000000u, MiB(760) >> PAGE_SHIFT);
+	assert_resized(arm, MiB(240) + PAGE_SIZE, 0xF0000000u - PAGE_SIZE,
+		       (MiB(760) >> PAGE_SHIFT) - 1);
+	assert_resized(arm, MiB(480), 0xE1000000u, MiB(520) >> PAGE_SHIFT);
+	assert_resized(i386, MiB(256), 0xEF7FE000u, 0x2EFFE000u >> PAGE_SHIFT);
+	/* the largest i386 window: exactly VL_MIN_LOWMEM of lowmem left */
+	assert_resized(i386, 0x3EEFE000u, 0xC0900000u, VL_MIN_LOWMEM >> PAGE_SHIFT);
+}
+
+static void assert_rejected(const struct vl_layout *l, uint32_t size)
+{
+	struct vl_layout out, untouched;
+
+	memset(&out, 0xA5, sizeof(out));
+	untouched = out;
+	if (vl_layout_resize_vmalloc(l, size, &out) != -EINVAL)
+		fail_msg("%s: vmalloc=0x%x accepted", l->name, size);
+	assert_memory_equal(&out, &untouched, sizeof(out));
+}
+
+static void test_vmalloc_size_rejects(void **state)
+{
+	const struct vl_layout *i386 = layout("i386");
+	struct vl_config cfg = { .layout = "i386", .cpus = 1, .vmalloc_size = PAGE_SIZE + 1 };
+
+	(void)state;
+	for (const struct vl_layout *const *lp = vl_layouts; *lp; lp++) {
+		assert_rejected(*lp, 0);
+		assert_rejected(*lp, 1);
+		assert_rejected(*lp, PAGE_SIZE + 1);
+		assert_rejected(*lp, MiB(64) - 1);
+		/* below PAGE_OFFSET, and a start that would wrap past 0 */
+		assert_rejected(*lp, (*lp)->vmalloc_end - (*lp)->page_offset + PAGE_SIZE);
+		assert_rejected(*lp, (*lp)->vmalloc_end + PAGE_SIZE);
+		assert_rejected(*lp, 0xFFFFF000u);
+	}
+	/* one page more than the largest i386 window leaves under 1 MiB */
+	assert_rejected(i386, 0x3EEFF000u);
+	/* vl_boot takes the same verdict */
+	assert_int_equal(vl_boot(&cfg), -EINVAL);
+	cfg.vmalloc_size = 0x3EEFF000u;
+	assert_int_equal(vl_boot(&cfg), -EINVAL);
+}
+
+/* A machine booted with vmalloc= runs on the resized layout. */
+static void test_vmalloc_size_boots(void **state)
+{
+	struct vl_config cfg = { .layout = "i386", .cpus = 1, .debug = true,
+				 .vmalloc = VL_AUGTREE, .vmalloc_size = MiB(256) };
+
+	(void)state;
+	assert_int_equal(vl_boot(&cfg), 0);
+	assert_int_equal(vl.layout->vmalloc_start, 0xEF7FE000u);
+	assert_int_equal(vl.layout->lowmem_pages, 0x2EFFE000u >> PAGE_SHIFT);
+	assert_int_equal(layout("i386")->vmalloc_start, 0xF8800000u);  /* the table stays */
+	assert_int_equal(vmalloc(PAGE_SIZE), 0xEF7FE000u);
+	assert_non_null(get_vm_area(MiB(200), VM_ALLOC));
+	assert_null(vl_check_all());
+	vl_shutdown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +442,10 @@ int main(void)
 		cmocka_unit_test(test_every_layout_consistent),
 		cmocka_unit_test(test_fix_names_exact),
 		cmocka_unit_test(test_layout_names_exact),
+		cmocka_unit_test(test_vmalloc_size_moves_start),
+		cmocka_unit_test(test_vmalloc_size_shrinks_lowmem),
+		cmocka_unit_test(test_vmalloc_size_rejects),
+		cmocka_unit_test(test_vmalloc_size_boots),
 	};
 	return cmocka_run_group_tests_name("layout", tests, NULL, NULL);
 }
