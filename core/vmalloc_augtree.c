@@ -261,27 +261,21 @@ void merge_or_add_vmap_area(struct vmap_area *va)
 		: list_entry(prev_link, struct vmap_area, list);
 	if (next && next->va_start == va->va_end) {
 		next->va_start = va->va_start;
+		augment_tree_propagate_from(next);
 		free(va);
 		va = next;
 		merged = true;
 	}
 	if (prev && prev->va_end == va->va_start) {
-		/*
-		 * Both sides: erase next before prev grows.  The erase's
-		 * rotations may recompute prev's subtree_max_size with its new
-		 * size already in it; the propagation below would then stop at
-		 * prev at once and leave its ancestors stale.
-		 */
+		/* both sides: next leaves the tree, every value right, before prev grows */
 		if (merged)
 			unlink_vmap_area(va, &free_vmap_area_root, &free_vmap_area_rb_augment_cb);
 		prev->va_end = va->va_end;
+		augment_tree_propagate_from(prev);
 		free(va);
-		va = prev;
 		merged = true;
 	}
-	if (merged)
-		augment_tree_propagate_from(va);
-	else
+	if (!merged)
 		insert_vmap_area(va, &free_vmap_area_root, &free_vmap_area_list,
 				 &free_vmap_area_rb_augment_cb);
 }
