@@ -31,6 +31,16 @@ struct kr_range {
 	uint32_t allocs;
 };
 
+/*
+ * An area the model would have placed but the kernel passed over for a
+ * higher one: free to the model, not to the kernel's search - most likely
+ * sitting in one of its pools, which /proc/vmallocinfo does not list.  Held
+ * busy until the kernel itself allocates over it.
+ */
+struct kr_phantom {
+	struct vm_struct *vm;
+};
+
 /* A snapshot's areas inside the capture's range, as offsets. */
 struct kr_areas {
 	struct vl_kc_area *a;
@@ -49,6 +59,8 @@ struct kr_state {
 	uint32_t max_cpu;
 	uint64_t *lost;        /* kernel addresses the model could not claim */
 	uint32_t nlost, lost_cap;
+	struct kr_phantom *phantom; /* free space the kernel passed over */
+	uint32_t nphantom, phantom_cap;
 	bool purged;           /* the capture's first purge has gone by */
 	uint32_t events;       /* replayed so far */
 };
@@ -312,27 +324,81 @@ static void csv_row(const struct kr_state *s, const struct vl_kc_file *kf, const
 			model, match);
 }
 
+
+static bool grow(void **p, uint32_t n, uint32_t *cap, size_t size)
+{
+	uint32_t c = *cap ? 2u * *cap : 64u;
+	void *q;
+
+	if (n < *cap)
+		return true;
+	q = realloc(*p, c * size);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+/* @addr, @size (bytes, guard included) held as a phantom; best effort. */
+static void hold_phantom(struct kr_state *s, vaddr_t addr, uint32_t size)
+{
+	struct vm_struct *vm;
+
+	if (!grow((void **)&s->phantom, s->nphantom, &s->phantom_cap, sizeof(*s->phantom)))
+		return;
+	vm = vl_vm_area_claim(size - PAGE_SIZE, addr);
+	if (vm) {
+		s->phantom[s->nphantom++].vm = vm;
+		s->res->phantoms++;
+	}
+}
+
+/* The phantoms over [@start, @end) given back: the kernel has used the space. */
+static bool release_phantoms(struct kr_state *s, vaddr_t start, vaddr_t end)
+{
+	bool any = false;
+
+	for (uint32_t i = 0; i < s->nphantom; i++) {
+		struct vm_struct *vm = s->phantom[i].vm;
+
+		if (vm->addr < end && vm->addr + vm->size > start) {
+			vl_vm_area_undo(vm);
+			s->phantom[i--] = s->phantom[--s->nphantom];
+			any = true;
+		}
+	}
+	return any;
+}
+
+static bool is_phantom(const struct kr_state *s, const struct vm_struct *vm)
+{
+	for (uint32_t i = 0; i < s->nphantom; i++)
+		if (s->phantom[i].vm == vm)
+			return true;
+	return false;
+}
+
 static int remember_lost(struct kr_state *s, uint64_t addr)
 {
-	if (s->nlost == s->lost_cap) {
-		uint32_t cap = s->lost_cap ? 2u * s->lost_cap : 64u;
-		uint64_t *p = realloc(s->lost, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		s->lost = p;
-		s->lost_cap = cap;
-	}
+	if (!grow((void **)&s->lost, s->nlost, &s->lost_cap, sizeof(*s->lost)))
+		return -ENOMEM;
 	s->lost[s->nlost++] = addr;
 	return 1;
 }
 
-/* The kernel's choice applied; an area the model cannot place is lost. */
+/*
+ * The kernel's choice applied (phantoms in its way given back); an area
+ * the model cannot place is lost.
+ */
 static int apply_choice(struct kr_state *s, const struct vl_kc_event *ev)
 {
 	uint32_t size = (uint32_t)ev->size;
+	vaddr_t addr = model_addr(s, ev->addr);
 
-	if (size > PAGE_SIZE && vl_vm_area_claim(size - PAGE_SIZE, model_addr(s, ev->addr)))
+	if (size > PAGE_SIZE && (vl_vm_area_claim(size - PAGE_SIZE, addr) ||
+				 (release_phantoms(s, addr, addr + size) &&
+				  vl_vm_area_claim(size - PAGE_SIZE, addr))))
 		return 1;
 	s->res->diverged++;
 	return remember_lost(s, ev->addr);
@@ -369,8 +435,14 @@ static int do_alloc(struct kr_state *s, const struct vl_kc_event *ev,
 	csv_row(s, kf, "alloc", ev, k, m, hit);
 	if (hit)
 		return 1;
-	if (vm)
+	if (vm) {
+		vaddr_t addr = vm->addr;
+		uint32_t size = vm->size;
+
 		vl_vm_area_undo(vm);
+		if (addr < model_addr(s, ev->addr))
+			hold_phantom(s, addr, size);
+	}
 	return apply_choice(s, ev);
 }
 
@@ -494,7 +566,8 @@ static struct vl_kc_area *model_areas(const struct kr_state *s, uint32_t *n)
 		return NULL;
 	*n = 0;
 	for (const struct vm_struct *vm = vl_vm_first(); vm; vm = vl_vm_next(vm))
-		all[(*n)++] = (struct vl_kc_area){ vm->addr - base, vm->addr + vm->size - base,
+		if (!is_phantom(s, vm))
+			all[(*n)++] = (struct vl_kc_area){ vm->addr - base, vm->addr + vm->size - base,
 						   false, 0 };
 	for (const struct vmap_area *va = vmap_purge_list; va; va = va->purge_next)
 		all[(*n)++] = (struct vl_kc_area){ va->va_start - base, va->va_end - base, true, 0 };
@@ -569,6 +642,7 @@ static int run_booted(struct kr_state *s, struct kr_areas *before)
 		r = check_now(s, "end of trace", check_line) == 1 ? 0 : 3;
 	if (r)
 		return r;
+	s->res->phantoms_left = s->nphantom;
 	r = read_snapshot(s, "vmallocinfo.after", &after);
 	if (r)
 		return r;
@@ -629,6 +703,7 @@ int vl_kernel_replay(const char *dir, enum vl_vmalloc_gen gen, bool check,
 	vl_shutdown();
 	free(before.a);
 	free(s.lost);
+	free(s.phantom);
 	return rc;
 }
 
@@ -674,6 +749,8 @@ void vl_kr_print(const struct vl_kr_result *res, const char *gen_name, FILE *out
 		"choices the model could not apply (%u of them freed later), %u \"after\" lines "
 		"outside the range or window\n", res->allocs_failed, res->foreign, res->diverged,
 		res->lost_frees, res->after_outside);
+	fprintf(out, "phantoms: %u free areas the kernel passed over held busy (hidden in its "
+		"pools), %u still held at the end\n", res->phantoms, res->phantoms_left);
 	fprintf(out, "final: %u/%u areas agree with the after snapshot\n", res->final_ok,
 		res->final_n);
 	print_diffs(res, out);

@@ -40,6 +40,8 @@ struct vl_kr_result {
 	uint32_t foreign;            /* events outside the capture's VMALLOC range */
 	uint32_t diverged;           /* kernel choices the model could not apply */
 	uint32_t lost_frees;         /* frees of such areas */
+	uint32_t phantoms;           /* free areas held as hidden in the kernel's pools */
+	uint32_t phantoms_left;      /* of them still held at the end */
 	uint32_t after_outside;      /* "after" lines outside the range or window */
 	uint32_t first_lazy_miss;    /* trace line of the first nr_lazy mismatch, 0 none */
 	uint64_t first_lazy_kernel, first_lazy_model;

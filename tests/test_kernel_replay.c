@@ -59,6 +59,8 @@ static void test_good_capture_every_figure(void **state)
 	assert_false(r.diff[0].in_model);
 	assert_int_equal(r.diff[0].line, 3);
 	assert_int_equal(r.diverged + r.foreign + r.allocs_failed, 0);
+	assert_int_equal(r.phantoms, 1);       /* 0xf000, passed over for 0x20000 */
+	assert_int_equal(r.phantoms_left, 1);
 	rewind(csv);
 	while (fgets(row, sizeof(row), csv)) {
 		rows++;
@@ -92,9 +94,40 @@ static void test_summary_and_augtree(void **state)
 			       "addresses 2/4, after first purge 0/2\n"));
 }
 
+static char dir[64];
+static void make_capture(const char *file, const char *old, const char *new_text);
+static void remove_capture(void);
+
+/*
+ * The phantom 0xf000 (free to the model, passed over by the kernel) is
+ * given back when the kernel allocates there after all: the model's
+ * prediction (0x11000, above the phantom) misses, the kernel's choice
+ * applies, nothing diverges, and the area joins the final state.
+ */
+static void test_phantom_given_back(void **state)
+{
+	struct vl_kr_result r;
+
+	(void)state;
+	make_capture("trace.txt", "nr_lazy=5 nr_lazy_max=16384\n", "nr_lazy=5 nr_lazy_max=16384\n"
+		     "   seccomp_storm-4597    [001] .....  1053.346200: alloc_vmap_area: va_start: "
+		     "18446683600570085376 size=8192 align=1 vstart=0xffffc90000000000 "
+		     "vend=0xffffe8ffffffffff failed=0\n");
+	assert_int_equal(vl_kernel_replay(dir, VL_NODES, true, NULL, &r, err, sizeof(err)), 0);
+	remove_capture();
+	assert_int_equal(r.hits, 3);
+	assert_int_equal(r.allocs, 5);
+	assert_int_equal(r.phantoms, 1);
+	assert_int_equal(r.phantoms_left, 0);
+	assert_int_equal(r.diverged, 0);
+	assert_int_equal(r.final_ok, 4);
+	assert_int_equal(r.final_n, 6);
+	assert_int_equal(r.diff[0].off, 0xf000);
+	assert_true(r.diff[0].in_model);
+}
+
 /* ---- malformed captures ------------------------------------------------ */
 
-static char dir[64];
 /* The good capture's files. */
 static const char *const names[] = { "machine.txt", "vmallocinfo.before.xz", "trace.txt",
 				     "vmallocinfo.after" };
@@ -259,6 +292,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_capture_every_figure),
 		cmocka_unit_test(test_summary_and_augtree),
+		cmocka_unit_test(test_phantom_given_back),
 		cmocka_unit_test(test_truncated_line),
 		cmocka_unit_test(test_unknown_event),
 		cmocka_unit_test(test_address_outside_the_range),
