@@ -21,7 +21,6 @@
 #define KR_CHECK_EVERY 1000u    /* events between two --check runs */
 #define KR_MAX_AREAS (1u << 20) /* snapshot lines kept, at most */
 #define KR_ALIGN_MIN (4u << 20) /* the window starts this aligned at least */
-#define KR_ROOM (4u << 20)      /* bytes above the capture's span */
 
 /* The allocations of one vstart/vend pair seen by the first pass. */
 struct kr_range {
@@ -224,7 +223,8 @@ static int read_snapshot(struct kr_state *s, const char *base, struct kr_areas *
 
 /*
  * The window: the span the events reach (and the "before" areas below
- * it), rounded up to 4 MiB, plus 4 MiB of room, ending at i386's
+ * it), rounded up to 4 MiB, and as much again of room (a prediction that
+ * finds no hole would purge where the kernel did not), ending at i386's
  * VMALLOC_END and starting as aligned as the capture's largest alignment.
  */
 static int boot_window(struct kr_state *s, const struct kr_range *r,
@@ -238,7 +238,7 @@ static int boot_window(struct kr_state *s, const struct kr_range *r,
 	for (uint32_t i = 0; i < before->n; i++)
 		if (before->a[i].start < r->max_end - r->vstart && before->a[i].end > span)
 			span = before->a[i].end;
-	span = (span + KR_ALIGN_MIN - 1u) / KR_ALIGN_MIN * KR_ALIGN_MIN + KR_ROOM;
+	span = 2u * ((span + KR_ALIGN_MIN - 1u) / KR_ALIGN_MIN * KR_ALIGN_MIN);
 	align = r->max_align > align ? r->max_align : align;
 	start = span < i386->vmalloc_end ? (i386->vmalloc_end - span) / align * align : 0;
 	cfg.vmalloc_size = (uint32_t)(i386->vmalloc_end - start);
