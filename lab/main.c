@@ -4,13 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "decode.h"
+#include "kernel_replay.h"
 #include "trace.h"
 
 static const char usage[] =
 	"usage: vmaplab replay [--check] FILE   run a trace, one result line per operation\n"
 	"       vmaplab decode [TARGET] FILE     print the trace a fuzz input stands for\n"
 	"       vmaplab layouts                  print the layouts' constants\n"
+	"       vmaplab kernel-replay [--gen G] [-o CSV] [--check] CAPTURE_DIR\n"
+	"                                        replay a real kernel's vmalloc capture\n"
 	"       vmaplab --help\n"
 	"\n"
 	"--check runs every invariant check after every operation.\n"
@@ -18,7 +22,10 @@ static const char usage[] =
 	"or mixed (the default); every file decodes to a legal trace.\n"
 	"Exit status: 0 done, 2 bad usage or malformed trace, 3 a kernel BUG,\n"
 	"an invariant violation or a failed expect stopped the trace.\n"
-	"The trace language is described in README.md.\n";
+	"kernel-replay: G is vmlist, rbtree, augtree or nodes (the default); -o\n"
+	"writes one CSV row per event; --check runs the checks every 1000 events.\n"
+	"It exits 0 whenever the replay ran, whatever its figures.\n"
+	"The trace language and kernel-replay are described in README.md.\n";
 
 /* @path ("-": stdin) opened for reading; NULL with errno set, EISDIR for
  * a directory (whose reads would only say EIO on some systems). */
@@ -139,6 +146,86 @@ static int layouts(void)
 	return 0;
 }
 
+static const char *const gen_names[] = {
+	[VL_VMLIST] = "vmlist", [VL_RBTREE] = "rbtree", [VL_AUGTREE] = "augtree",
+	[VL_NODES] = "nodes",
+};
+
+static int gen_by_name(const char *name)
+{
+	for (int g = VL_VMLIST; g <= VL_NODES; g++)
+		if (strcmp(name, gen_names[g]) == 0)
+			return g;
+	return -1;
+}
+
+/* The CSV goes to CSV.tmp, renamed over CSV only once all of it is written. */
+static int kernel_replay_csv(const char *dir, int gen, bool check, const char *csv)
+{
+	char tmp[4096], err[1024];
+	struct vl_kr_result res;
+	FILE *f = NULL;
+	int r;
+
+	if (csv && (snprintf(tmp, sizeof(tmp), "%s.tmp", csv) >= (int)sizeof(tmp) ||
+		    !(f = fopen(tmp, "w")))) {
+		fprintf(stderr, "vmaplab: %s: %s\n", csv, strerror(errno ? errno : ENAMETOOLONG));
+		return 2;
+	}
+	r = vl_kernel_replay(dir, (enum vl_vmalloc_gen)gen, check, f, &res, err, sizeof(err));
+	if (f && (fclose(f) || r) && !r) {
+		fprintf(stderr, "vmaplab: %s: %s\n", csv, strerror(errno));
+		r = 2;
+	}
+	if (f && (r || rename(tmp, csv))) {
+		if (!r)
+			fprintf(stderr, "vmaplab: %s: %s\n", csv, strerror(errno));
+		unlink(tmp);
+		r = r ? r : 2;
+	}
+	if (r == -ENOMEM)
+		fprintf(stderr, "vmaplab: %s: out of memory\n", dir);
+	else if (r)
+		fprintf(stderr, "%s\n", err);
+	if (r)
+		return r == -ENOMEM ? 1 : r == 3 ? 3 : 2;
+	vl_kr_print(&res, gen_names[gen], stdout);
+	return 0;
+}
+
+/* kernel-replay [--gen G] [-o CSV] [--check] CAPTURE_DIR, options in any order. */
+static int kernel_replay(int argc, char **argv)
+{
+	const char *dir = NULL, *csv = NULL;
+	bool check = false;
+	int gen = VL_NODES;
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--check") == 0) {
+			check = true;
+		} else if (strcmp(argv[i], "--gen") == 0 && i + 1 < argc) {
+			gen = gen_by_name(argv[++i]);
+			if (gen < 0) {
+				fprintf(stderr, "vmaplab: unknown generation '%s' (vmlist, rbtree, "
+					"augtree, nodes)\n", argv[i]);
+				return 2;
+			}
+		} else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+			csv = argv[++i];
+		} else if (argv[i][0] != '-' && !dir) {
+			dir = argv[i];
+		} else {
+			dir = NULL;
+			break;
+		}
+	}
+	if (!dir) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	return kernel_replay_csv(dir, gen, check, csv);
+}
+
 /* Output that could not be written is a failure (exit 2), never lost. */
 static int flushed(int status)
 {
@@ -162,6 +249,8 @@ static int run(int argc, char **argv)
 		return layouts();
 	if (argc == 3 + check_each && strcmp(argv[1], "replay") == 0)
 		return replay(argv[2 + check_each], check_each);
+	if (argc >= 3 && strcmp(argv[1], "kernel-replay") == 0)
+		return kernel_replay(argc, argv);
 	if ((argc == 3 || argc == 4) && strcmp(argv[1], "decode") == 0)
 		return decode(argc == 4 ? argv[2] : "mixed", argv[argc - 1]);
 	fputs(usage, stderr);

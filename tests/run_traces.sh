@@ -37,5 +37,15 @@ check_cmd /dev/zero $'/dev/zero:1:1: unexpected byte 0x00\n# exit 2' \
 check_cmd directory $'vmaplab: .: Is a directory\n# exit 2' ${RUN:-} "$bin" replay .
 check_cmd /dev/full $'vmaplab: standard output: No space left on device\n# exit 2' \
 	sh -c '${RUN:-} "$0" replay pkmap_first_slot.trace > /dev/full' "$bin"
+# kernel-replay: the hand-made capture's summary, and captures or options
+# that cannot be replayed (exit 2, one message naming the file).
+kr_good=$(cat ../kernel_replay/good.out)
+check_cmd kernel-replay-good "$kr_good" ${RUN:-} "$bin" kernel-replay --check ../kernel_replay/good
+check_cmd kernel-replay-missing $'../kernel_replay/none/trace.txt: missing (nor is there a .xz of it)\n# exit 2' \
+	${RUN:-} "$bin" kernel-replay ../kernel_replay/none
+check_cmd kernel-replay-gen $'vmaplab: unknown generation \'buddy\' (vmlist, rbtree, augtree, nodes)\n# exit 2' \
+	${RUN:-} "$bin" kernel-replay --gen buddy ../kernel_replay/good
+check_cmd kernel-replay-csv $'vmaplab: /nonexistent/r.csv: No such file or directory\n# exit 2' \
+	${RUN:-} "$bin" kernel-replay -o /nonexistent/r.csv ../kernel_replay/good
 echo "golden traces: $((n - fail))/$n passed"
 [ "$fail" = 0 ]

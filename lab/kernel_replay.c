@@ -1,0 +1,761 @@
+/*
+ * `vmaplab kernel-replay`: a real kernel's vmalloc capture replayed
+ * through a VMALLOC generation.  The "before" snapshot stands up the
+ * initial state; then each allocation is first predicted by the model,
+ * scored, and replaced by the kernel's own choice, so one miss does not
+ * spoil the rest; each free is compared by nr_lazy, each purge by its
+ * count and flushed range; the end state by the "after" snapshot.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot.h"
+#include "check.h"
+#include "kernel_capture.h"
+#include "kernel_replay.h"
+#include "vmalloc.h"
+
+#define KR_RANGES 8u            /* distinct vstart/vend pairs told apart */
+#define KR_CHECK_EVERY 1000u    /* events between two --check runs */
+#define KR_MAX_AREAS (1u << 20) /* snapshot lines kept, at most */
+#define KR_ALIGN_MIN (4u << 20) /* the window starts this aligned at least */
+
+/* The allocations of one vstart/vend pair seen by the first pass. */
+struct kr_range {
+	uint64_t vstart, vend;
+	uint64_t max_end;      /* highest end (exclusive) an event reaches */
+	uint64_t max_align;
+	uint32_t allocs;
+};
+
+/*
+ * An area the model would have placed but the kernel passed over for a
+ * higher one: free to the model, not to the kernel's search - most likely
+ * sitting in one of its pools, which /proc/vmallocinfo does not list.  Held
+ * busy until the kernel itself allocates over it.
+ */
+struct kr_phantom {
+	struct vm_struct *vm;
+};
+
+/* A snapshot's areas inside the capture's range, as offsets. */
+struct kr_areas {
+	struct vl_kc_area *a;
+	uint32_t n, outside;
+};
+
+struct kr_state {
+	const char *dir;
+	struct vl_kr_result *res;
+	FILE *csv;
+	bool check;
+	char *err;
+	size_t errlen;
+	struct kr_range range[KR_RANGES];
+	uint32_t nranges;
+	uint32_t max_cpu;
+	uint64_t *lost;        /* kernel addresses the model could not claim */
+	uint32_t nlost, lost_cap;
+	struct kr_phantom *phantom; /* free space the kernel passed over */
+	uint32_t nphantom, phantom_cap;
+	bool purged;           /* the capture's first purge has gone by */
+	uint32_t events;       /* replayed so far */
+};
+
+/* ---- the first pass: the capture's range, CPUs, span ------------------ */
+
+static struct kr_range *range_of(struct kr_state *s, uint64_t vstart, uint64_t vend)
+{
+	for (uint32_t i = 0; i < s->nranges; i++)
+		if (s->range[i].vstart == vstart && s->range[i].vend == vend)
+			return &s->range[i];
+	if (s->nranges == KR_RANGES)
+		return NULL;
+	s->range[s->nranges] = (struct kr_range){ .vstart = vstart, .vend = vend };
+	return &s->range[s->nranges++];
+}
+
+/* A free or purge reaching up to @end raises the ranges that hold @addr. */
+static void reach(struct kr_state *s, uint64_t addr, uint64_t end)
+{
+	for (uint32_t i = 0; i < s->nranges; i++) {
+		struct kr_range *r = &s->range[i];
+
+		if (addr >= r->vstart && addr <= r->vend && end > r->max_end)
+			r->max_end = end;
+	}
+}
+
+static void scan_event(struct kr_state *s, const struct vl_kc_event *ev)
+{
+	struct kr_range *r;
+
+	if (ev->type == KC_FREE) {
+		reach(s, ev->addr, ev->addr + PAGE_SIZE);
+	} else if (ev->type == KC_PURGE) {
+		if (ev->nr)
+			reach(s, ev->addr, ev->end);
+	} else if (!ev->failed && (r = range_of(s, ev->vstart, ev->vend))) {
+		r->allocs++;
+		r->max_end = ev->addr + ev->size > r->max_end ? ev->addr + ev->size : r->max_end;
+		r->max_align = ev->align > r->max_align ? ev->align : r->max_align;
+	}
+}
+
+/* "# entries-in-buffer/entries-written: X/Y": X < Y when events were lost. */
+static void scan_header(struct kr_state *s, const char *line)
+{
+	unsigned long long in, written;
+	const char *p = strstr(line, "entries-in-buffer/entries-written:");
+
+	if (p && sscanf(p + 34, "%llu/%llu", &in, &written) == 2 && in != written)
+		s->res->events_lost = true;
+}
+
+/* Each trace line through @fn; any fault in the file ends it. */
+static int each_event(struct kr_state *s, int (*fn)(struct kr_state *s,
+			const struct vl_kc_event *ev, const struct vl_kc_file *kf))
+{
+	struct vl_kc_file kf;
+	struct vl_kc_event ev;
+	int r = vl_kc_open(&kf, s->dir, "trace.txt", true, s->err, s->errlen);
+
+	if (r)
+		return -EINVAL;
+	while ((r = vl_kc_getline(&kf, s->err, s->errlen)) == 1) {
+		r = vl_kc_parse_event(kf.buf, kf.name, kf.lineno, &ev, s->err, s->errlen);
+		if (r == 0 && !fn)
+			scan_header(s, kf.buf);
+		if (r == 1 && ev.cpu >= (s->res->cpus ? s->res->cpus : VL_MAX_CPUS)) {
+			snprintf(s->err, s->errlen, "%s:%u:%u: CPU %u: %s", kf.name, kf.lineno,
+				 ev.cpu_col, ev.cpu, s->res->cpus ? "beyond machine.txt's count"
+				 : "the lab simulates at most 8 CPUs");
+			r = -EINVAL;
+		}
+		if (r == 1 && !fn) {
+			s->max_cpu = ev.cpu > s->max_cpu ? ev.cpu : s->max_cpu;
+			scan_event(s, &ev);
+		} else if (r == 1) {
+			r = fn(s, &ev, &kf);
+		}
+		if (r < 0 || r > 1)
+			break;
+	}
+	if (vl_kc_close(&kf, r < 0 || r > 1 ? NULL : s->err, s->errlen) && r == 0)
+		return -EINVAL;
+	return r < 0 || r > 1 ? r : 0;
+}
+
+/* machine.txt's second line: the number of CPUs (the file is optional). */
+static int read_machine(struct kr_state *s)
+{
+	struct vl_kc_file kf;
+	char *end;
+	unsigned long n = 0;
+	int r = vl_kc_open(&kf, s->dir, "machine.txt", false, s->err, s->errlen);
+
+	if (r)
+		return r < 0 ? r : 0;
+	while ((r = vl_kc_getline(&kf, s->err, s->errlen)) == 1 && kf.lineno < 2)
+		;
+	if (r == 1) {
+		n = strtoul(kf.buf, &end, 10);
+		if (end == kf.buf || *end || !n || n > VL_MAX_CPUS) {
+			snprintf(s->err, s->errlen, "%s:2:1: '%s' is not a CPU count from 1 to %u",
+				 kf.name, kf.buf, VL_MAX_CPUS);
+			r = -EINVAL;
+		}
+	}
+	vl_kc_close(&kf, NULL, 0);
+	s->res->cpus = (uint32_t)n;
+	return r < 0 ? r : 0;
+}
+
+/* The range with the most allocations is the capture's VMALLOC range. */
+static const struct kr_range *main_range(const struct kr_state *s)
+{
+	const struct kr_range *best = NULL;
+
+	for (uint32_t i = 0; i < s->nranges; i++)
+		if (!best || s->range[i].allocs > best->allocs)
+			best = &s->range[i];
+	return best;
+}
+
+/* ---- snapshots --------------------------------------------------------- */
+
+static int read_snapshot(struct kr_state *s, const char *base, struct kr_areas *out)
+{
+	struct vl_kc_file kf;
+	struct vl_kc_area a;
+	int r = vl_kc_open(&kf, s->dir, base, true, s->err, s->errlen);
+
+	memset(out, 0, sizeof(*out));
+	if (r)
+		return -EINVAL;
+	out->a = malloc(KR_MAX_AREAS * sizeof(*out->a));
+	r = out->a ? 0 : -ENOMEM;
+	while (!r && (r = vl_kc_getline(&kf, s->err, s->errlen)) == 1) {
+		r = vl_kc_parse_area(kf.buf, kf.name, kf.lineno, &a, s->err, s->errlen);
+		if (r == 1 && (a.start < s->res->vstart || a.end - 1u > s->res->vend)) {
+			out->outside++;
+		} else if (r == 1 && out->n == KR_MAX_AREAS) {
+			snprintf(s->err, s->errlen, "%s:%u:1: more than %u areas", kf.name,
+				 kf.lineno, KR_MAX_AREAS);
+			r = -EINVAL;
+		} else if (r == 1) {
+			a.start -= s->res->vstart;
+			a.end -= s->res->vstart;
+			out->a[out->n++] = a;
+		}
+		r = r == 1 ? 0 : r;
+	}
+	if (vl_kc_close(&kf, r ? NULL : s->err, s->errlen) && !r)
+		r = -EINVAL;
+	if (r) {
+		free(out->a);
+		out->a = NULL;
+	}
+	return r;
+}
+
+/*
+ * The window: the span the events reach (and the "before" areas below
+ * it), rounded up to 4 MiB, and as much again of room (a prediction that
+ * finds no hole would purge where the kernel did not), ending at i386's
+ * VMALLOC_END and starting as aligned as the capture's largest alignment.
+ */
+static int boot_window(struct kr_state *s, const struct kr_range *r,
+		       const struct kr_areas *before, enum vl_vmalloc_gen gen)
+{
+	const struct vl_layout *i386 = vl_layout_find("i386");
+	uint64_t span = r->max_end - r->vstart, align = KR_ALIGN_MIN, start;
+	struct vl_config cfg = { .layout = "i386", .cpus = s->res->cpus, .vmalloc = gen,
+				 .vmap_nodes = s->res->cpus, .purge_on_demand = true };
+
+	for (uint32_t i = 0; i < before->n; i++)
+		if (before->a[i].start < r->max_end - r->vstart && before->a[i].end > span)
+			span = before->a[i].end;
+	span = 2u * ((span + KR_ALIGN_MIN - 1u) / KR_ALIGN_MIN * KR_ALIGN_MIN);
+	align = r->max_align > align ? r->max_align : align;
+	start = span < i386->vmalloc_end ? (i386->vmalloc_end - span) / align * align : 0;
+	cfg.vmalloc_size = (uint32_t)(i386->vmalloc_end - start);
+	if (!start || vl_boot(&cfg)) {
+		snprintf(s->err, s->errlen, "%s: its VMALLOC span of %llu bytes (aligned to %llu) "
+			 "does not fit the 32-bit i386 window", s->dir, (unsigned long long)span,
+			 (unsigned long long)align);
+		return -EINVAL;
+	}
+	s->res->window_start = vl.layout->vmalloc_start;
+	s->res->window_size = vl.layout->vmalloc_end - vl.layout->vmalloc_start;
+	return 0;
+}
+
+/* Snapshot areas beyond the window are left out, like other ranges'. */
+static bool in_window(const struct kr_state *s, const struct vl_kc_area *a)
+{
+	return a->end <= s->res->window_size;
+}
+
+/*
+ * 6.9+ /proc/vmallocinfo lists the lazily freed areas last, node after
+ * node, each node's in address order: a fall in address starts the next
+ * node, which is the node that allocated them and whose pools they will
+ * refill.  Busy areas do not say theirs: CPU 0's node.
+ */
+static uint32_t lazy_node(const struct vl_kc_area *a, uint64_t *prev, uint32_t *node,
+			  uint32_t nodes)
+{
+	if (a->start < *prev && *node + 1u < nodes)
+		(*node)++;
+	*prev = a->start;
+	return *node;
+}
+
+/* Busy areas claimed where they are, "unpurged" ones claimed and freed. */
+static void place_before(struct kr_state *s, const struct kr_areas *before)
+{
+	struct vl_kr_result *res = s->res;
+	uint64_t prev = 0;
+	uint32_t node = 0;
+
+	res->before_outside = before->outside;
+	for (uint32_t i = 0; i < before->n; i++) {
+		const struct vl_kc_area *a = &before->a[i];
+		uint32_t size = (uint32_t)(a->end - a->start);
+		struct vm_struct *vm;
+
+		if (!in_window(s, a)) {
+			res->before_outside++;
+			continue;
+		}
+		vl_set_cpu(a->unpurged ? lazy_node(a, &prev, &node, res->cpus) : 0u);
+		vm = vl_vm_area_claim(size - PAGE_SIZE, res->window_start + (uint32_t)a->start);
+		if (!vm) {
+			res->before_unplaced++;
+		} else if (a->unpurged) {
+			free(remove_vm_area(vm->addr));
+			res->before_lazy++;
+		} else {
+			res->before_busy++;
+		}
+	}
+}
+
+/* ---- the events -------------------------------------------------------- */
+
+static bool in_range(const struct kr_state *s, uint64_t addr)
+{
+	return addr >= s->res->vstart && addr - s->res->vstart < s->res->window_size;
+}
+
+static vaddr_t model_addr(const struct kr_state *s, uint64_t addr)
+{
+	return s->res->window_start + (uint32_t)(addr - s->res->vstart);
+}
+
+static void csv_row(const struct kr_state *s, const struct vl_kc_file *kf, const char *event,
+		    const struct vl_kc_event *ev, const char *kernel, const char *model, bool match)
+{
+	if (s->csv)
+		fprintf(s->csv, "%u,%s,%u,%s,%s,%d\n", kf->lineno, event, ev->cpu, kernel,
+			model, match);
+}
+
+
+static bool grow(void **p, uint32_t n, uint32_t *cap, size_t size)
+{
+	uint32_t c = *cap ? 2u * *cap : 64u;
+	void *q;
+
+	if (n < *cap)
+		return true;
+	q = realloc(*p, c * size);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+/* @addr, @size (bytes, guard included) held as a phantom; best effort. */
+static void hold_phantom(struct kr_state *s, vaddr_t addr, uint32_t size)
+{
+	struct vm_struct *vm;
+
+	if (!grow((void **)&s->phantom, s->nphantom, &s->phantom_cap, sizeof(*s->phantom)))
+		return;
+	vm = vl_vm_area_claim(size - PAGE_SIZE, addr);
+	if (vm) {
+		s->phantom[s->nphantom++].vm = vm;
+		s->res->phantoms++;
+	}
+}
+
+/* The phantoms over [@start, @end) given back: the kernel has used the space. */
+static bool release_phantoms(struct kr_state *s, vaddr_t start, vaddr_t end)
+{
+	bool any = false;
+
+	for (uint32_t i = 0; i < s->nphantom; i++) {
+		struct vm_struct *vm = s->phantom[i].vm;
+
+		if (vm->addr < end && vm->addr + vm->size > start) {
+			vl_vm_area_undo(vm);
+			s->phantom[i--] = s->phantom[--s->nphantom];
+			any = true;
+		}
+	}
+	return any;
+}
+
+static bool is_phantom(const struct kr_state *s, const struct vm_struct *vm)
+{
+	for (uint32_t i = 0; i < s->nphantom; i++)
+		if (s->phantom[i].vm == vm)
+			return true;
+	return false;
+}
+
+static int remember_lost(struct kr_state *s, uint64_t addr)
+{
+	if (!grow((void **)&s->lost, s->nlost, &s->lost_cap, sizeof(*s->lost)))
+		return -ENOMEM;
+	s->lost[s->nlost++] = addr;
+	return 1;
+}
+
+/*
+ * The kernel's choice applied (phantoms in its way given back); an area
+ * the model cannot place is lost.
+ */
+static int apply_choice(struct kr_state *s, const struct vl_kc_event *ev)
+{
+	uint32_t size = (uint32_t)ev->size;
+	vaddr_t addr = model_addr(s, ev->addr);
+
+	if (size > PAGE_SIZE && (vl_vm_area_claim(size - PAGE_SIZE, addr) ||
+				 (release_phantoms(s, addr, addr + size) &&
+				  vl_vm_area_claim(size - PAGE_SIZE, addr))))
+		return 1;
+	s->res->diverged++;
+	return remember_lost(s, ev->addr);
+}
+
+static int do_alloc(struct kr_state *s, const struct vl_kc_event *ev,
+		    const struct vl_kc_file *kf)
+{
+	struct vl_kr_result *res = s->res;
+	struct vm_struct *vm = NULL;
+	char k[24], m[24];
+	bool hit;
+
+	if (ev->failed) {
+		res->allocs_failed++;
+		return 1;
+	}
+	if (ev->vstart != res->vstart || ev->vend != res->vend || !in_range(s, ev->addr) ||
+	    ev->size > res->window_size) {
+		res->foreign++;
+		return 1;
+	}
+	vl_set_cpu(ev->cpu);
+	if (ev->size > PAGE_SIZE)
+		vm = __get_vm_area_node((uint32_t)ev->size - PAGE_SIZE, (uint32_t)ev->align,
+					VM_ALLOC, vl.layout->vmalloc_start, vl.layout->vmalloc_end);
+	hit = vm && vm->addr == model_addr(s, ev->addr);
+	res->allocs++;
+	res->hits += hit;
+	res->allocs_after += s->purged;
+	res->hits_after += hit && s->purged;
+	snprintf(k, sizeof(k), "+0x%08x", (uint32_t)(ev->addr - res->vstart));
+	snprintf(m, sizeof(m), vm ? "+0x%08x" : "none", vm ? vm->addr - res->window_start : 0u);
+	csv_row(s, kf, "alloc", ev, k, m, hit);
+	if (hit)
+		return 1;
+	if (vm) {
+		vaddr_t addr = vm->addr;
+		uint32_t size = vm->size;
+
+		vl_vm_area_undo(vm);
+		if (addr < model_addr(s, ev->addr))
+			hold_phantom(s, addr, size);
+	}
+	return apply_choice(s, ev);
+}
+
+/* A free of an area the model lost is counted; of one never seen, an error. */
+static int free_unknown(struct kr_state *s, const struct vl_kc_event *ev,
+			const struct vl_kc_file *kf)
+{
+	for (uint32_t i = 0; i < s->nlost; i++)
+		if (s->lost[i] == ev->addr) {
+			s->lost[i] = s->lost[--s->nlost];
+			s->res->lost_frees++;
+			return 1;
+		}
+	snprintf(s->err, s->errlen, "%s:%u:%u: free of 0x%llx, which is not allocated",
+		 kf->name, kf->lineno, ev->addr_col, (unsigned long long)ev->addr);
+	return -EINVAL;
+}
+
+static int do_free(struct kr_state *s, const struct vl_kc_event *ev,
+		   const struct vl_kc_file *kf)
+{
+	struct vl_kr_result *res = s->res;
+	struct vm_struct *vm;
+	char k[24], m[24];
+	bool match;
+
+	if (!in_range(s, ev->addr)) {
+		res->foreign++;
+		return 1;
+	}
+	vl_set_cpu(ev->cpu);
+	vm = remove_vm_area(model_addr(s, ev->addr));
+	if (!vm)
+		return free_unknown(s, ev, kf);
+	free(vm);
+	match = vmap_lazy_nr == ev->nr;
+	res->frees++;
+	res->nr_lazy_ok += match;
+	if (!match && !res->first_lazy_miss) {
+		res->first_lazy_miss = kf->lineno;
+		res->first_lazy_kernel = ev->nr;
+		res->first_lazy_model = vmap_lazy_nr;
+	}
+	snprintf(k, sizeof(k), "%llu", (unsigned long long)ev->nr);
+	snprintf(m, sizeof(m), "%u", vmap_lazy_nr);
+	csv_row(s, kf, "free", ev, k, m, match);
+	return 1;
+}
+
+static int do_purge(struct kr_state *s, const struct vl_kc_event *ev,
+		    const struct vl_kc_file *kf)
+{
+	uint32_t n = purge_vmap_area_lazy();
+	const struct vmap_purge_record *p = &vmap_last_purge;
+	uint32_t base = s->res->window_start;
+	uint64_t ks = ev->addr - s->res->vstart, ke = ev->end - s->res->vstart;
+	char k[48], m[48];
+	bool match = n == ev->nr &&
+		(!n || (ks == (uint64_t)(p->start - base) && ke == (uint64_t)(p->end - base)));
+
+	s->res->purges++;
+	s->res->purges_ok += match;
+	s->purged = true;
+	snprintf(k, sizeof(k), "%llu +0x%08llx-+0x%08llx", (unsigned long long)ev->nr,
+		 (unsigned long long)(uint32_t)ks, (unsigned long long)(uint32_t)ke);
+	snprintf(m, sizeof(m), n ? "%u +0x%08x-+0x%08x" : "%u", n, p->start - base,
+		 p->end - base);
+	csv_row(s, kf, "purge", ev, k, m, match);
+	return 1;
+}
+
+static uint32_t check_line;
+
+static int check_now(struct kr_state *s, const char *where, uint32_t line)
+{
+	const char *why = vl_check_all();
+
+	if (!why)
+		return 1;
+	snprintf(s->err, s->errlen, "%s:%u: invariant violated: %s", where, line, why);
+	return 3;
+}
+
+static int replay_event(struct kr_state *s, const struct vl_kc_event *ev,
+			const struct vl_kc_file *kf)
+{
+	static int (*const run[])(struct kr_state *, const struct vl_kc_event *,
+				  const struct vl_kc_file *) = {
+		[KC_ALLOC] = do_alloc, [KC_FREE] = do_free, [KC_PURGE] = do_purge,
+	};
+	int r;
+
+	check_line = kf->lineno;
+	r = run[ev->type](s, ev, kf);
+	if (r == 1 && s->check && ++s->events % KR_CHECK_EVERY == 0)
+		r = check_now(s, kf->name, kf->lineno);
+	return r;
+}
+
+/* ---- the final state --------------------------------------------------- */
+
+static int by_start(const void *a, const void *b)
+{
+	const struct vl_kc_area *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The model's busy and lazily freed areas, as offsets, sorted. */
+static struct vl_kc_area *model_areas(const struct kr_state *s, uint32_t *n)
+{
+	uint32_t count = 0, base = s->res->window_start;
+	struct vl_kc_area *all;
+
+	for (const struct vm_struct *vm = vl_vm_first(); vm; vm = vl_vm_next(vm))
+		count++;
+	for (const struct vmap_area *va = vmap_purge_list; va; va = va->purge_next)
+		count++;
+	all = malloc((count ? count : 1u) * sizeof(*all));
+	if (!all)
+		return NULL;
+	*n = 0;
+	for (const struct vm_struct *vm = vl_vm_first(); vm; vm = vl_vm_next(vm))
+		if (!is_phantom(s, vm))
+			all[(*n)++] = (struct vl_kc_area){ vm->addr - base, vm->addr + vm->size - base,
+						   false, 0 };
+	for (const struct vmap_area *va = vmap_purge_list; va; va = va->purge_next)
+		all[(*n)++] = (struct vl_kc_area){ va->va_start - base, va->va_end - base, true, 0 };
+	qsort(all, *n, sizeof(*all), by_start);
+	return all;
+}
+
+static void note_diff(struct vl_kr_result *res, const struct vl_kc_area *a, bool in_model)
+{
+	if (res->ndiff < VL_KR_DIFF_MAX)
+		res->diff[res->ndiff++] = (struct vl_kr_diff){ (uint32_t)a->start,
+			(uint32_t)(a->end - a->start), a->unpurged, in_model, a->line };
+	res->final_n++;
+}
+
+/* Both sorted by start: one merge; an area matches on start, end and kind. */
+static void compare_final(struct kr_state *s, struct kr_areas *after,
+			  const struct vl_kc_area *model, uint32_t nm)
+{
+	struct vl_kr_result *res = s->res;
+	uint32_t i = 0, j = 0;
+
+	res->after_outside = after->outside;
+	qsort(after->a, after->n, sizeof(*after->a), by_start);
+	while (i < after->n || j < nm) {
+		const struct vl_kc_area *a = i < after->n ? &after->a[i] : NULL;
+		const struct vl_kc_area *m = j < nm ? &model[j] : NULL;
+
+		if (a && !in_window(s, a)) {
+			res->after_outside++;
+			i++;
+		} else if (a && m && a->start == m->start && a->end == m->end &&
+			   a->unpurged == m->unpurged) {
+			res->final_ok++;
+			res->final_n++;
+			i++;
+			j++;
+		} else if (a && (!m || a->start <= m->start)) {
+			note_diff(res, a, false);
+			i++;
+		} else {
+			note_diff(res, m, true);
+			j++;
+		}
+	}
+}
+
+/* ---- the whole replay -------------------------------------------------- */
+
+static jmp_buf *bug_jump;
+static char bug_msg[256];
+
+static void kr_bug_handler(const char *msg)
+{
+	snprintf(bug_msg, sizeof(bug_msg), "%s", msg);
+	longjmp(*bug_jump, 1);
+}
+
+/* On the booted machine: the initial state, the events, the end. */
+static int run_booted(struct kr_state *s, struct kr_areas *before)
+{
+	struct kr_areas after;
+	struct vl_kc_area *model;
+	uint32_t nm;
+	int r;
+
+	place_before(s, before);
+	free(before->a);
+	before->a = NULL;
+	r = each_event(s, replay_event);
+	if (!r && s->check)
+		r = check_now(s, "end of trace", check_line) == 1 ? 0 : 3;
+	if (r)
+		return r;
+	s->res->phantoms_left = s->nphantom;
+	r = read_snapshot(s, "vmallocinfo.after", &after);
+	if (r)
+		return r;
+	model = model_areas(s, &nm);
+	if (model)
+		compare_final(s, &after, model, nm);
+	free(model);
+	free(after.a);
+	return model ? 0 : -ENOMEM;
+}
+
+static int run_guarded(struct kr_state *s, struct kr_areas *before)
+{
+	jmp_buf here;
+	vl_bug_handler_t old = vl_set_bug_handler(kr_bug_handler);
+	volatile int r = 3;
+
+	bug_jump = &here;
+	if (setjmp(here) == 0)
+		r = run_booted(s, before);
+	else
+		snprintf(s->err, s->errlen, "trace line %u: kernel BUG: %s", check_line, bug_msg);
+	vl_set_bug_handler(old);
+	bug_jump = NULL;
+	return r;
+}
+
+int vl_kernel_replay(const char *dir, enum vl_vmalloc_gen gen, bool check,
+		     FILE *csv, struct vl_kr_result *res, char *err, size_t errlen)
+{
+	struct kr_state s = { .dir = dir, .res = res, .csv = csv, .check = check,
+			      .err = err, .errlen = errlen };
+	const struct kr_range *r;
+	struct kr_areas before = { 0 };
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	check_line = 0;
+	if ((rc = read_machine(&s)) || (rc = each_event(&s, NULL)))
+		return rc;
+	r = main_range(&s);
+	if (!r) {
+		snprintf(err, errlen, "%s: no successful alloc_vmap_area event: the VMALLOC "
+			 "range is unknown", dir);
+		return -EINVAL;
+	}
+	res->cpus = res->cpus ? res->cpus : s.max_cpu + 1u;
+	res->vstart = r->vstart;
+	res->vend = r->vend;
+	if ((rc = read_snapshot(&s, "vmallocinfo.before", &before)) ||
+	    (rc = boot_window(&s, r, &before, gen))) {
+		free(before.a);
+		return rc;
+	}
+	if (csv)
+		fprintf(csv, "line,event,cpu,kernel,model,match\n");
+	rc = run_guarded(&s, &before);
+	vl_shutdown();
+	free(before.a);
+	free(s.lost);
+	free(s.phantom);
+	return rc;
+}
+
+/* ---- the summary ------------------------------------------------------- */
+
+static void print_diffs(const struct vl_kr_result *res, FILE *out)
+{
+	for (uint32_t i = 0; i < res->ndiff; i++) {
+		const struct vl_kr_diff *d = &res->diff[i];
+
+		fprintf(out, "  +0x%08x %9u %-8s only in the %s", d->off, d->size,
+			d->unpurged ? "unpurged" : "busy", d->in_model ? "model" : "after snapshot");
+		if (d->line)
+			fprintf(out, " (line %u)", d->line);
+		fputc('\n', out);
+	}
+	if (res->final_n - res->final_ok > res->ndiff)
+		fprintf(out, "  ... and %u more\n", res->final_n - res->final_ok - res->ndiff);
+}
+
+void vl_kr_print(const struct vl_kr_result *res, const char *gen_name, FILE *out)
+{
+	fprintf(out, "capture: VMALLOC 0x%016llx-0x%016llx, %u CPUs; replayed at offset 0 = "
+		"0x%08x, a %u KiB window; generation %s\n", (unsigned long long)res->vstart,
+		(unsigned long long)res->vend, res->cpus, res->window_start,
+		res->window_size >> 10, gen_name);
+	if (res->events_lost)
+		fprintf(out, "warning: the trace lost events (entries-in-buffer < entries-written)\n");
+	fprintf(out, "before: %u busy and %u lazily freed areas placed, %u could not be, "
+		"%u outside the range or window\n", res->before_busy, res->before_lazy,
+		res->before_unplaced, res->before_outside);
+	fprintf(out, "nr_lazy: %u/%u frees agree", res->nr_lazy_ok, res->frees);
+	if (res->first_lazy_miss)
+		fprintf(out, "; the first that does not: trace line %u, kernel %llu, model %llu",
+			res->first_lazy_miss, (unsigned long long)res->first_lazy_kernel,
+			(unsigned long long)res->first_lazy_model);
+	fprintf(out, "\npurges: %u/%u agree on num_purged, start and end\n", res->purges_ok,
+		res->purges);
+	fprintf(out, "addresses: %u/%u predicted; before the first purge %u/%u, after it %u/%u\n",
+		res->hits, res->allocs, res->hits - res->hits_after,
+		res->allocs - res->allocs_after, res->hits_after, res->allocs_after);
+	fprintf(out, "left out: %u failed allocations, %u events outside the range, %u kernel "
+		"choices the model could not apply (%u of them freed later), %u \"after\" lines "
+		"outside the range or window\n", res->allocs_failed, res->foreign, res->diverged,
+		res->lost_frees, res->after_outside);
+	fprintf(out, "phantoms: %u free areas the kernel passed over held busy (hidden in its "
+		"pools), %u still held at the end\n", res->phantoms, res->phantoms_left);
+	fprintf(out, "final: %u/%u areas agree with the after snapshot\n", res->final_ok,
+		res->final_n);
+	print_diffs(res, out);
+	fprintf(out, "kernel-replay: nr_lazy %u/%u, purges %u/%u, final %u/%u, addresses %u/%u, "
+		"after first purge %u/%u\n", res->nr_lazy_ok, res->frees, res->purges_ok,
+		res->purges, res->final_ok, res->final_n, res->hits, res->allocs, res->hits_after,
+		res->allocs_after);
+}
