@@ -101,6 +101,7 @@ include bench/compare.mk
 include fuzz/fuzz.mk
 include tests/coverage.mk
 include bench/gate.mk
+include tests/kernel_replay.mk
 
 # What one architecture runs; `make test` runs it natively and on ARM32.
 test-arch:
@@ -127,6 +128,8 @@ test: deps
 	@$(MAKE) --no-print-directory ARCH=arm test-arch
 	@echo "== regression gates: event counts (x86-64, ARM32), instructions, coverage"
 	@$(MAKE) --no-print-directory ARCH=native gate
+	@echo "== kernel-replay gate: the Linux 6.18 capture, generation 4"
+	@$(MAKE) --no-print-directory ARCH=native kernel-replay-gate
 	@echo "== x86-64 and ARM32 outputs"
 	@bash scripts/compare_arch.sh build/native build/arm
 	@echo "== make test: all passed"
@@ -136,7 +139,8 @@ help:
 	@echo "make test       everything CI gates on: clang build; unit tests, golden traces,"
 	@echo "                fuzz corpus replay and a quick bench run on x86-64 and on ARM32"
 	@echo "                (outputs compared byte for byte); ASan+UBSan runs; the thread"
-	@echo "                stress test under ThreadSanitizer; fuzz smoke; the regression gates"
+	@echo "                stress test under ThreadSanitizer; fuzz smoke; the regression gates;"
+	@echo "                the kernel-replay gate"
 	@echo "make unit | traces | unit-san | traces-san | unit-tsan | bench-check   the parts of make test"
 	@echo "make ARCH=arm <target>   the same for ARM32: cross-built, run under qemu-arm"
 	@echo "make fuzz       long campaigns, every target on every core (AFL++, or ENGINE=libfuzzer)"
@@ -153,6 +157,8 @@ help:
 	@echo "make [ARCH=arm] gate-events   the event-count gate alone, of one architecture"
 	@echo "make gate-selftest   planted regressions in copies of the tree: the gate must catch each (~2 min)"
 	@echo "make gate-coverage | gate-coverage-update   the coverage gate alone | rewrite its baseline"
+	@echo "make kernel-replay-gate [-update]   replay corpus/kernel/linux-6.18-x86_64 with generation 4"
+	@echo "                against bench/baseline/kernel_replay.json (in make test) | rewrite it"
 	@echo "make compare BASE=<rev>   this tree's benchmark times against <rev>'s: interleaved runs, Google Benchmark"
 	@echo "                compare.py (Mann-Whitney U); COMPARE_QUICK=1 for a check; results/compare/<stamp>/"
 	@echo "make clean"
