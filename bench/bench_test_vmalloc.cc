@@ -5,7 +5,9 @@
 // kernel test.  Two more split long_busy_list's time: the same iteration
 // through get_vm_area()/remove_vm_area() alone (the search for a hole and
 // the look-up, no frames, no PTEs), and one allocation of it alone (the
-// nodes visited per search).
+// nodes visited per search).  long_busy_list_hole* repeat the three with
+// one free hole above the busy areas, as a shared window has (see
+// LongBusyList).
 //
 // 2.6.12 vmalloc() has no alignment argument.  The align variants reserve
 // with __get_vm_area(VM_IOREMAP) - the one aligned path of 2.6.12, whose
@@ -73,12 +75,26 @@ struct FullFit : FixSize {
 
 // long_busy_list_alloc_test: `busy` one-page areas held, then each
 // iteration vmalloc(100 pages) + vmalloc(1 page), touch both, free both.
+//
+// hole > 0: then a free hole of that many pages (guard included) above
+// them, below a one-page area, as a window other users share has: 5.0
+// records it in cached_hole_size when a 100-page search walks past it, so
+// the next one-page request drops free_vmap_cache and walks the busy list
+// from VMALLOC_START (the kernel's 5.0 long_busy_list time is such a walk
+// per iteration).
 struct LongBusyList : Machine {
-	struct Param { Boot boot; uint32_t busy; };
+	struct Param { Boot boot; uint32_t busy; uint32_t hole; };
 	explicit LongBusyList(const Param &p) : Machine(p.boot)
 	{
 		batch = 8;
+		sample_ops = kWalkSampleOps;
 		hold_one_page_areas(p.busy, "cannot build the busy list");
+		if (p.hole && !error) {
+			vaddr_t hole = vmalloc((p.hole - 1) * PAGE_SIZE);
+			if (!hole || !vmalloc(PAGE_SIZE) || vfree(hole))
+				fail("cannot make the hole");
+			purge_vmap_area_lazy();
+		}
 	}
 	void op(uint32_t)
 	{
@@ -252,6 +268,10 @@ struct AlignShift : Aligned {
 
 }  // namespace
 
+// The hole of the long_busy_list_hole variants (pages, guard included):
+// more than one page and its guard, less than the 100-page request.
+constexpr uint32_t kHolePages = 50;
+
 void register_test_vmalloc(const vl_layout &layout)
 {
 	// The kernel's 8192 junk pairs and 15000 busy areas, cut to 90% of
@@ -263,16 +283,20 @@ void register_test_vmalloc(const vl_layout &layout)
 	uint32_t win = window_pages(l), frames = ram_pages(l) / 4 * 3;
 	uint32_t cut = opt.quick ? kQuickAreas : kBusyAreas;
 	uint32_t junk = std::min({8192u, cut, win * 9 / 10 / 4, frames / 2});
-	uint32_t busy = std::min({cut, win * 9 / 10 / 2, (win - 103) / 2, frames});
+	uint32_t busy = std::min({cut, win * 9 / 10 / 2, (win - 103 - kHolePages - 2) / 2, frames});
 	std::string j = "/junk=" + std::to_string(junk), b = "/busy=" + std::to_string(busy);
 	for (const Gen &g : kGens) {
 		std::string tv = std::string("test_vmalloc/"), impl = std::string("/") + g.name;
 		Boot boot{g.id, large};
 		add<FixSize>(tv + "fix_size" + impl, {boot}, 1);
 		add<FullFit>(tv + "full_fit" + impl + j, {boot, junk}, junk);
-		add<LongBusyList>(tv + "long_busy_list" + impl + b, {boot, busy}, busy);
-		add<LongBusySearch>(tv + "long_busy_list_search" + impl + b, {boot, busy}, busy);
-		add<LongBusyAlloc>(tv + "long_busy_list_alloc" + impl + b, {boot, busy}, busy);
+		for (uint32_t hole : {0u, kHolePages}) {
+			std::string lb = tv + "long_busy_list" + (hole ? "_hole" : "");
+			LongBusyList::Param p{boot, busy, hole};
+			add<LongBusyList>(lb + impl + b, p, busy);
+			add<LongBusySearch>(lb + "_search" + impl + b, p, busy);
+			add<LongBusyAlloc>(lb + "_alloc" + impl + b, p, busy);
+		}
 		add<RandomSize>(tv + "random_size" + impl, {boot}, 100);
 		add<FixAlign>(tv + "fix_align" + impl, {boot}, 5);
 		add<RandomSizeAlign>(tv + "random_size_align" + impl, {boot}, 10);

@@ -17,6 +17,7 @@ struct LiveAreas : Machine {
 	explicit LiveAreas(const Param &p) : Machine(p.boot)
 	{
 		batch = 16;
+		sample_ops = kWalkSampleOps;
 		hold_one_page_areas(p.live, "cannot place the live areas");
 	}
 	void op(uint32_t)
@@ -127,7 +128,7 @@ void register_vmalloc(const vl_layout &l)
 		for (uint32_t pages : {1u, 16u})
 			add<VmapPair>("vmalloc/vmap_vunmap" + impl + "/pages=" +
 				      std::to_string(pages), {boot, pages}, pages);
-		for (uint32_t pages : geometric(1, largest, opt.quick ? 32 : 2)) {
+		for (uint32_t pages : geometric(1, largest, opt.quick ? 32 : 4)) {
 			std::string p = impl + "/pages=" + std::to_string(pages);
 			add<VmallocSize>("vmalloc/vmalloc" + p, {boot, pages}, pages);
 			add<VfreeSize>("vmalloc/vfree" + p, {boot, pages}, pages);

@@ -16,6 +16,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -85,6 +86,9 @@ public:
 
 	const char *error = nullptr;
 	uint32_t batch = 1;
+	// the sample pass's operations, at most: lowered by the scenarios
+	// whose operation walks thousands of areas, so the pass stays short
+	uint32_t sample_ops = UINT32_MAX;
 	void prepare() {}
 	void restore() {}
 	void annotate(benchmark::State &) {}
@@ -146,7 +150,8 @@ SampleResult counted_pass(S &s, uint32_t ops, RunBatch run_batch)
 }
 
 // The sample pass, on a fresh machine: one untimed warm-up batch, then
-// whole batches up to opt.latency_ops operations, each timed on its own.
+// whole batches up to opt.latency_ops (or the scenario's sample_ops)
+// operations, each timed on its own.
 // Its event counts are those of a fixed sequence of operations, so they
 // are exact and the same on every host.
 template <class S>
@@ -156,7 +161,7 @@ SampleResult sample_pass(const std::string &name, const typename S::Param &p)
 	timed_batch(s);
 	std::vector<uint32_t> ns;
 	ns.reserve(opt.latency_ops + s.batch);
-	SampleResult res = counted_pass(s, opt.latency_ops, [&ns](S &s) {
+	SampleResult res = counted_pass(s, std::min(opt.latency_ops, s.sample_ops), [&ns](S &s) {
 		for (uint32_t i = 0; i < s.batch; i++) {
 			Clock::time_point t0 = Clock::now();
 			s.op(i);
@@ -263,6 +268,9 @@ uint32_t window_pages(const vl_layout &l);
 uint32_t ram_pages(const vl_layout &l);
 // The kernel's test_vmalloc.c holds this many one-page areas.
 constexpr uint32_t kBusyAreas = 15000;
+// The sample pass of the scenarios that hold up to kBusyAreas areas (a
+// vmlist operation walks them all): 2000 operations.
+constexpr uint32_t kWalkSampleOps = 2000;
 // --vl_quick: populations cut to this many areas (the vmlist's O(n^2)
 // set-up stays well under a second under qemu).
 constexpr uint32_t kQuickAreas = 2000;
