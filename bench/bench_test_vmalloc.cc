@@ -133,11 +133,15 @@ struct LongBusySearch : LongBusyList {
 	}
 };
 
-// One allocation of the iteration alone, 100 pages then 1 page in turn:
-// the nodes a search for a hole visits.  The batch's areas are released
-// untimed.
+// One allocation of the iteration alone, 100 pages then 1 page: the nodes
+// a search for a hole visits.  A batch is the iteration's two (what the
+// window has room for beside the busy areas), released untimed.
 struct LongBusyAlloc : LongBusyList {
-	explicit LongBusyAlloc(const Param &p) : LongBusyList(p) { addr.assign(batch, 0); }
+	explicit LongBusyAlloc(const Param &p) : LongBusyList(p)
+	{
+		batch = 2;
+		addr.assign(batch, 0);
+	}
 	void op(uint32_t i)
 	{
 		if (!(addr[i] = reserve(i % 2 ? 1 : 100)))
