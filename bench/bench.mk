@@ -1,11 +1,12 @@
 # Benchmarks: included from the top-level Makefile, which provides ARCH,
 # BUILD, CC, CXX and ALL_CFLAGS.
-#   make bench                 full run into results/<UTC stamp>/ (~6 min);
+#   make bench                 full run into results/<UTC stamp>/ (~5 min);
 #                              see results/README.md (layouts, Ctrl-C, latest)
 #   BENCH_QUICK=1 make bench   same files in under a minute
 #   make bench-check           quick run into $(BUILD)/bench-results, then
 #                              verify its files (used by `make test`)
-# Run-time variables (environment): LAYOUT, SEED, VMALLOCINFO, BENCH_QUICK.
+# Run-time variables (environment): LAYOUT, SEED, VMALLOCINFO, BENCH_QUICK,
+# VMALLOC_SIZE (the kernel's vmalloc=, e.g. VMALLOC_SIZE=256M make bench).
 
 BENCH_BIN := $(BUILD)/bench/vmaplab_bench
 BENCH_SRC := $(wildcard bench/*.cc)

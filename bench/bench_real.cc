@@ -1,5 +1,6 @@
 // Real-input suite: a /proc/vmallocinfo snapshot replayed as the standing
-// population of the VMALLOC window, then vmalloc() + vfree() on top of it.
+// population of the VMALLOC window, then vmalloc() + vfree() on top of it,
+// on each generation (the trees with the snapshot's lazily freed areas).
 #include <algorithm>
 
 #include "harness.h"
@@ -10,8 +11,8 @@ namespace {
 constexpr double kFill = 0.9;  // share of the window the replay may take
 
 struct OnSnapshot : Machine {
-	struct Param { const vl_vmi *vmi; uint32_t pages; };
-	explicit OnSnapshot(const Param &p) : bytes(p.pages * PAGE_SIZE)
+	struct Param { Boot boot; const vl_vmi *vmi; uint32_t pages; };
+	explicit OnSnapshot(const Param &p) : Machine(p.boot), bytes(p.pages * PAGE_SIZE)
 	{
 		batch = 16;
 		// The share leaves room for twice the area measured (the small
@@ -46,6 +47,7 @@ struct OnSnapshot : Machine {
 		st.counters["replay_holes"] = rep.holes_kept;
 		st.counters["replay_areas"] = rep.areas;
 		st.counters["replay_skipped"] = rep.skipped;
+		st.counters["replay_lazy"] = rep.lazy;
 		st.counters["replay_bytes"] = (double)rep.bytes;
 	}
 	uint32_t bytes;
@@ -57,9 +59,11 @@ struct OnSnapshot : Machine {
 
 void register_real(const vl_layout &, const vl_vmi &vmi)
 {
-	for (uint32_t pages : {1u, 4u, 16u, 64u})
-		add<OnSnapshot>("real/vmalloc_vfree/vmlist/pages=" + std::to_string(pages),
-				{&vmi, pages}, pages);
+	for (const Gen &g : kGens)
+		for (uint32_t pages : {1u, 4u, 16u, 64u})
+			add<OnSnapshot>(std::string("real/vmalloc_vfree/") + g.name + "/pages=" +
+					std::to_string(pages),
+					{{g.id, opt.vmalloc_size}, &vmi, pages}, pages);
 }
 
 }  // namespace vlb

@@ -1,15 +1,26 @@
-// The scenarios of the kernel's lib/test_vmalloc.c, on the 2.6.12 vmlist,
-// scaled to the layout's VMALLOC window.  One operation is one loop
-// iteration of the kernel test.
+// The scenarios of the kernel's lib/test_vmalloc.c at the kernel's own
+// parameters (8192 junk pairs, 15,000 busy areas) on each generation, in a
+// window that holds them (harness.h, large_window), cut only where the
+// layout is too small even so.  One operation is one loop iteration of the
+// kernel test.  Two more split long_busy_list's time: the same iteration
+// through get_vm_area()/remove_vm_area() alone (the search for a hole and
+// the look-up, no frames, no PTEs), and one allocation of it alone (the
+// nodes visited per search).  long_busy_list_hole* repeat the three with
+// one free hole above the busy areas, as a shared window has (see
+// LongBusyList).
 //
 // 2.6.12 vmalloc() has no alignment argument.  The align variants reserve
 // with __get_vm_area(VM_IOREMAP) - the one aligned path of 2.6.12, whose
-// own alignment follows the size - starting the first-fit walk at
+// own alignment follows the size - starting the search at
 // ALIGN(VMALLOC_START, align), map preallocated frames with map_vm_area()
-// and release with vunmap().  The window is empty between iterations, as in
-// the kernel test, so the area starts exactly there; every address is
-// checked.  An aligned start past 32 bits or past the window fails like the
-// kernel's allocation does, which is what align_shift expects.
+// and release with vunmap().  No area is busy between iterations, as in
+// the kernel test, so the area starts exactly there; every address's
+// alignment is checked.  On the trees each iteration ends with a purge,
+// which the kernel test does not do: with no alignment argument in the
+// API, a lazily freed area at the aligned start would push the next area
+// off the alignment (5.0's free_vmap_cache, 5.2's lowest fit).  An aligned start past 32 bits or past
+// the window fails like the kernel's allocation does, which is what
+// align_shift expects.
 #include <algorithm>
 
 #include "harness.h"
@@ -35,8 +46,8 @@ static bool alloc_touch_free(uint32_t pages)
 
 // fix_size_alloc_test: vmalloc(1 page), touch, vfree.
 struct FixSize : Machine {
-	struct Param {};
-	explicit FixSize(const Param &) { batch = 64; }
+	struct Param { Boot boot; };
+	explicit FixSize(const Param &p) : Machine(p.boot) { batch = 64; }
 	void op(uint32_t)
 	{
 		if (!alloc_touch_free(1))
@@ -47,8 +58,8 @@ struct FixSize : Machine {
 // full_fit_alloc_test: `junk` one-page areas interleaved with `junk` kept
 // ones, the junk freed, so each iteration's page fits a hole exactly.
 struct FullFit : FixSize {
-	struct Param { uint32_t junk; };
-	explicit FullFit(const Param &p) : FixSize(FixSize::Param{})
+	struct Param { Boot boot; uint32_t junk; };
+	explicit FullFit(const Param &p) : FixSize(FixSize::Param{p.boot})
 	{
 		std::vector<vaddr_t> junk;
 		for (uint32_t i = 0; i < p.junk && !error; i++) {
@@ -64,12 +75,26 @@ struct FullFit : FixSize {
 
 // long_busy_list_alloc_test: `busy` one-page areas held, then each
 // iteration vmalloc(100 pages) + vmalloc(1 page), touch both, free both.
+//
+// hole > 0: then a free hole of that many pages (guard included) above
+// them, below a one-page area, as a window other users share has: 5.0
+// records it in cached_hole_size when a 100-page search walks past it, so
+// the next one-page request drops free_vmap_cache and walks the busy list
+// from VMALLOC_START (the kernel's 5.0 long_busy_list time is such a walk
+// per iteration).
 struct LongBusyList : Machine {
-	struct Param { uint32_t busy; };
-	explicit LongBusyList(const Param &p)
+	struct Param { Boot boot; uint32_t busy; uint32_t hole; };
+	explicit LongBusyList(const Param &p) : Machine(p.boot)
 	{
 		batch = 8;
+		sample_ops = kWalkSampleOps;
 		hold_one_page_areas(p.busy, "cannot build the busy list");
+		if (p.hole && !error) {
+			vaddr_t hole = vmalloc((p.hole - 1) * PAGE_SIZE);
+			if (!hole || !vmalloc(PAGE_SIZE) || vfree(hole))
+				fail("cannot make the hole");
+			purge_vmap_area_lazy();
+		}
 	}
 	void op(uint32_t)
 	{
@@ -80,10 +105,60 @@ struct LongBusyList : Machine {
 	}
 };
 
+// A busy area of @pages pages (no frames, no PTEs), or 0.
+static vaddr_t reserve(uint32_t pages)
+{
+	struct vm_struct *area = get_vm_area(pages * PAGE_SIZE, VM_ALLOC);
+	return area ? area->addr : 0;
+}
+
+// Undo reserve(): look the area up, take it out (lazily for the trees).
+static bool release(vaddr_t addr)
+{
+	struct vm_struct *area = remove_vm_area(addr);
+	free(area);
+	return area != nullptr;
+}
+
+// long_busy_list's iteration through get_vm_area()/remove_vm_area() only:
+// the search for both holes, both look-ups and the lazy purges they cause.
+struct LongBusySearch : LongBusyList {
+	explicit LongBusySearch(const Param &p) : LongBusyList(p) {}
+	void op(uint32_t)
+	{
+		vaddr_t big = reserve(100), small = reserve(1);
+		bool ok = big && small;
+		if (!release(big) || !release(small) || !ok)
+			fail("long_busy_list search failed");
+	}
+};
+
+// One allocation of the iteration alone, 100 pages then 1 page: the nodes
+// a search for a hole visits.  A batch is the iteration's two (what the
+// window has room for beside the busy areas), released untimed.
+struct LongBusyAlloc : LongBusyList {
+	explicit LongBusyAlloc(const Param &p) : LongBusyList(p)
+	{
+		batch = 2;
+		addr.assign(batch, 0);
+	}
+	void op(uint32_t i)
+	{
+		if (!(addr[i] = reserve(i % 2 ? 1 : 100)))
+			fail("long_busy_list allocation failed");
+	}
+	void restore()
+	{
+		for (vaddr_t a : addr)
+			release(a);
+	}
+	std::vector<vaddr_t> addr;
+};
+
 // random_size_alloc_test: vmalloc(1..100 pages), touch, vfree.
 struct RandomSize : Machine {
-	struct Param {};
-	explicit RandomSize(const Param &) { batch = 16; }
+	struct Param { Boot boot; };
+	explicit RandomSize(const Param &p) : Machine(p.boot) { batch = 16; }
 	void op(uint32_t)
 	{
 		if (!alloc_touch_free(1 + rng.below(100)))
@@ -112,7 +187,7 @@ static vaddr_t aligned_vmap(struct page **frames, uint32_t pages, uint64_t align
 
 // Base of the align variants: `frames` highmem pages allocated once.
 struct Aligned : Machine {
-	explicit Aligned(uint32_t nframes)
+	Aligned(const Boot &boot, uint32_t nframes) : Machine(boot)
 	{
 		for (uint32_t i = 0; i < nframes && !error; i++) {
 			frames.push_back(alloc_highmem());
@@ -120,13 +195,17 @@ struct Aligned : Machine {
 				fail("no highmem pages");
 		}
 	}
-	// One aligned map + unmap; false if no area was given.
+	// One aligned map + unmap; false if no area was given.  The trees
+	// purge at once: a lazily freed area at the aligned start would push
+	// the next area off the alignment (see the top of the file).
 	bool cycle(uint32_t pages, uint64_t align)
 	{
 		vaddr_t a = aligned_vmap(frames.data(), pages, align);
 		if (a && a % align)
 			fail("aligned area is not aligned");
-		return a && vunmap(a) == 0;
+		bool ok = a && vunmap(a) == 0;
+		purge_vmap_area_lazy();
+		return ok;
 	}
 	std::vector<struct page *> frames;
 };
@@ -134,8 +213,8 @@ struct Aligned : Machine {
 // fix_align_alloc_test: 5 pages aligned to THREAD_ALIGN << 1 (32 KiB on
 // x86-64, also what VM_IOREMAP gives 5 pages).
 struct FixAlign : Aligned {
-	struct Param {};
-	explicit FixAlign(const Param &) : Aligned(5) { batch = 64; }
+	struct Param { Boot boot; };
+	explicit FixAlign(const Param &p) : Aligned(p.boot, 5) { batch = 64; }
 	void op(uint32_t)
 	{
 		if (!cycle(5, 32768))
@@ -147,8 +226,8 @@ struct FixAlign : Aligned {
 // The alignment is capped where the window is too small for it (the small
 // layout's 1 MiB), as the kernel test assumes a window that holds it.
 struct RandomSizeAlign : Aligned {
-	struct Param {};
-	explicit RandomSizeAlign(const Param &) : Aligned(10)
+	struct Param { Boot boot; };
+	explicit RandomSizeAlign(const Param &p) : Aligned(p.boot, 10)
 	{
 		batch = 16;
 		while (cap > PAGE_SIZE && !fits(cap))
@@ -176,8 +255,8 @@ struct RandomSizeAlign : Aligned {
 // align_shift_alloc_test: one page aligned to 1 << i for i = 0..31 must
 // fail at some i.  One operation is the whole sequence up to the failure.
 struct AlignShift : Aligned {
-	struct Param {};
-	explicit AlignShift(const Param &) : Aligned(1) { batch = 8; }
+	struct Param { Boot boot; };
+	explicit AlignShift(const Param &p) : Aligned(p.boot, 1) { batch = 8; }
 	void op(uint32_t)
 	{
 		uint32_t i = 0;
@@ -193,22 +272,40 @@ struct AlignShift : Aligned {
 
 }  // namespace
 
-void register_test_vmalloc(const vl_layout &l)
+// The hole of the long_busy_list_hole variants (pages, guard included):
+// more than one page and its guard, less than the 100-page request.
+constexpr uint32_t kHolePages = 50;
+
+void register_test_vmalloc(const vl_layout &layout)
 {
 	// The kernel's 8192 junk pairs and 15000 busy areas, cut to 90% of
 	// the window (a pair takes 4 pages with guards, a busy area 2) and
-	// leaving room for the iteration's 101 + 2 pages.
-	uint32_t win = window_pages(l);
-	uint32_t junk = std::min(8192u, win * 9 / 10 / 4);
-	uint32_t busy = std::min({15000u, win * 9 / 10 / 2, (win - 103) / 2});
-	add<FixSize>("test_vmalloc/fix_size/vmlist", {}, 1);
-	add<FullFit>("test_vmalloc/full_fit/vmlist/junk=" + std::to_string(junk), {junk}, junk);
-	add<LongBusyList>("test_vmalloc/long_busy_list/vmlist/busy=" + std::to_string(busy),
-			  {busy}, busy);
-	add<RandomSize>("test_vmalloc/random_size/vmlist", {}, 100);
-	add<FixAlign>("test_vmalloc/fix_align/vmlist", {}, 5);
-	add<RandomSizeAlign>("test_vmalloc/random_size_align/vmlist", {}, 10);
-	add<AlignShift>("test_vmalloc/align_shift/vmlist", {}, 32);
+	// of 3/4 of the frames, leaving room for the iteration's 101 + 2
+	// pages; --vl_quick cuts both to kQuickAreas.
+	uint32_t large = large_window(layout);
+	vl_layout l = resized(layout, large);
+	uint32_t win = window_pages(l), frames = ram_pages(l) / 4 * 3;
+	uint32_t cut = opt.quick ? kQuickAreas : kBusyAreas;
+	uint32_t junk = std::min({8192u, cut, win * 9 / 10 / 4, frames / 2});
+	uint32_t busy = std::min({cut, win * 9 / 10 / 2, (win - 103 - kHolePages - 2) / 2, frames});
+	std::string j = "/junk=" + std::to_string(junk), b = "/busy=" + std::to_string(busy);
+	for (const Gen &g : kGens) {
+		std::string tv = std::string("test_vmalloc/"), impl = std::string("/") + g.name;
+		Boot boot{g.id, large};
+		add<FixSize>(tv + "fix_size" + impl, {boot}, 1);
+		add<FullFit>(tv + "full_fit" + impl + j, {boot, junk}, junk);
+		for (uint32_t hole : {0u, kHolePages}) {
+			std::string lb = tv + "long_busy_list" + (hole ? "_hole" : "");
+			LongBusyList::Param p{boot, busy, hole};
+			add<LongBusyList>(lb + impl + b, p, busy);
+			add<LongBusySearch>(lb + "_search" + impl + b, p, busy);
+			add<LongBusyAlloc>(lb + "_alloc" + impl + b, p, busy);
+		}
+		add<RandomSize>(tv + "random_size" + impl, {boot}, 100);
+		add<FixAlign>(tv + "fix_align" + impl, {boot}, 5);
+		add<RandomSizeAlign>(tv + "random_size_align" + impl, {boot}, 10);
+		add<AlignShift>(tv + "align_shift" + impl, {boot}, 32);
+	}
 }
 
 }  // namespace vlb

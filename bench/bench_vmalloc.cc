@@ -1,5 +1,7 @@
-// VMALLOC suite (2.6.12 vmlist): the list-scan curve, vmap/vunmap, and the
-// page-table population cost of vmalloc() and vfree() by size.
+// VMALLOC suite, on each generation (2.6.12 vmlist, 5.0 rbtree, 5.2+
+// augtree; lazy freeing on for the trees, as in the kernel): the scan-cost
+// curve, vmap/vunmap, and the page-table population cost of vmalloc() and
+// vfree() by size.
 #include <algorithm>
 
 #include "harness.h"
@@ -8,13 +10,14 @@ namespace vlb {
 namespace {
 
 // vmalloc(1 page) + vfree with `live` one-page areas packed from
-// VMALLOC_START: first fit walks past all of them, and so does the search
-// of remove_vm_area().
+// VMALLOC_START: the vmlist first fit walks past all of them, and so does
+// the look-up of remove_vm_area(); the trees descend.
 struct LiveAreas : Machine {
-	struct Param { uint32_t live; };
-	explicit LiveAreas(const Param &p)
+	struct Param { Boot boot; uint32_t live; };
+	explicit LiveAreas(const Param &p) : Machine(p.boot)
 	{
 		batch = 16;
+		sample_ops = kWalkSampleOps;
 		hold_one_page_areas(p.live, "cannot place the live areas");
 	}
 	void op(uint32_t)
@@ -27,8 +30,8 @@ struct LiveAreas : Machine {
 
 // vmap + vunmap of `pages` frames allocated once.
 struct VmapPair : Machine {
-	struct Param { uint32_t pages; };
-	explicit VmapPair(const Param &p)
+	struct Param { Boot boot; uint32_t pages; };
+	explicit VmapPair(const Param &p) : Machine(p.boot)
 	{
 		batch = 64;
 		for (uint32_t i = 0; i < p.pages && !error; i++) {
@@ -56,8 +59,8 @@ static uint32_t sized_batch(uint32_t pages)
 // vmalloc() of `pages` pages (frames, pointer array, one PTE each); the
 // batch's areas are vfree()d untimed.
 struct VmallocSize : Machine {
-	struct Param { uint32_t pages; };
-	explicit VmallocSize(const Param &p) : bytes(p.pages * PAGE_SIZE)
+	struct Param { Boot boot; uint32_t pages; };
+	explicit VmallocSize(const Param &p) : Machine(p.boot), bytes(p.pages * PAGE_SIZE)
 	{
 		if (!error)
 			batch = sized_batch(p.pages);
@@ -96,21 +99,40 @@ struct VfreeSize : VmallocSize {
 
 }  // namespace
 
+// The curve's largest population: what the window holds beside the pages
+// a lazy purge waits for (lazy_max_pages(), 32 MiB with one CPU) and what
+// 3/4 of the frames allow; at most kBusyAreas unless the window was given.
+static uint32_t curve_top(const vl_layout &l)
+{
+	uint32_t win = window_pages(l), lazy = std::min(win / 2, (32u << 20) / PAGE_SIZE + 2);
+	uint32_t top = std::min((win - lazy) / 2, ram_pages(l) / 4 * 3);
+	if (!opt.vmalloc_size)
+		top = std::min(top, kBusyAreas);
+	return opt.quick ? std::min(top, kQuickAreas) : top;
+}
+
 void register_vmalloc(const vl_layout &l)
 {
-	uint32_t limit = window_pages(l) / 2 - 1;  // one-page areas + guards
-	for (uint32_t n : geometric(10, limit, opt.quick ? 10 : 3.1623))
-		add<LiveAreas>("vmalloc/vmalloc_vfree_1page/vmlist/live=" + std::to_string(n),
-			       {n}, n);
-	for (uint32_t pages : {1u, 16u})
-		add<VmapPair>("vmalloc/vmap_vunmap/vmlist/pages=" + std::to_string(pages),
-			      {pages}, pages);
+	uint32_t large = large_window(l);
+	std::vector<uint32_t> curve = geometric(10, curve_top(resized(l, large)),
+						opt.quick ? 10 : 3.1623);
 	// up to 1024 pages, or what a batch of one leaves in half the window
-	uint32_t largest = std::min(1024u, window_pages(l) / 2 - 1);
-	for (uint32_t pages : geometric(1, largest, opt.quick ? 32 : 2)) {
-		std::string p = "/vmlist/pages=" + std::to_string(pages);
-		add<VmallocSize>("vmalloc/vmalloc" + p, {pages}, pages);
-		add<VfreeSize>("vmalloc/vfree" + p, {pages}, pages);
+	vl_layout own = resized(l, opt.vmalloc_size);
+	uint32_t largest = std::min(1024u, window_pages(own) / 2 - 1);
+	for (const Gen &g : kGens) {
+		std::string impl = std::string("/") + g.name;
+		Boot big{g.id, large}, boot{g.id, opt.vmalloc_size};
+		for (uint32_t n : curve)
+			add<LiveAreas>("vmalloc/vmalloc_vfree_1page" + impl + "/live=" +
+				       std::to_string(n), {big, n}, n);
+		for (uint32_t pages : {1u, 16u})
+			add<VmapPair>("vmalloc/vmap_vunmap" + impl + "/pages=" +
+				      std::to_string(pages), {boot, pages}, pages);
+		for (uint32_t pages : geometric(1, largest, opt.quick ? 32 : 4)) {
+			std::string p = impl + "/pages=" + std::to_string(pages);
+			add<VmallocSize>("vmalloc/vmalloc" + p, {boot, pages}, pages);
+			add<VfreeSize>("vmalloc/vfree" + p, {boot, pages}, pages);
+		}
 	}
 }
 

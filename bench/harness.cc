@@ -36,13 +36,18 @@ uint64_t Rng::next()
 	return z ^ (z >> 31);
 }
 
-Machine::Machine(bool debug)
+const Gen kGens[3] = {{VL_VMLIST, "vmlist"}, {VL_RBTREE, "rbtree"}, {VL_AUGTREE, "augtree"}};
+
+Machine::Machine(bool debug) : Machine(Boot{VL_VMLIST, opt.vmalloc_size}, debug) {}
+
+Machine::Machine(const Boot &boot, bool debug)
 {
 	vl_config cfg{};
 	cfg.layout = opt.layout.c_str();
 	cfg.cpus = 1;
 	cfg.debug = debug;
-	cfg.vmalloc = VL_VMLIST;
+	cfg.vmalloc = boot.gen;
+	cfg.vmalloc_size = boot.vmalloc_size;
 	if (vl_boot(&cfg) != 0)
 		error = "vl_boot failed";
 }
@@ -124,6 +129,36 @@ struct page *alloc_highmem()
 uint32_t window_pages(const vl_layout &l)
 {
 	return (l.vmalloc_end - l.vmalloc_start) >> PAGE_SHIFT;
+}
+
+uint32_t ram_pages(const vl_layout &l)
+{
+	return l.lowmem_pages + l.highmem_pages;
+}
+
+// The pages kBusyAreas one-page areas and their guards take, plus the
+// lazily freed pages of one CPU's purge threshold (lazy_max_pages(): 32
+// MiB) and one long_busy_list iteration (101 + 2 pages).
+constexpr uint32_t kLargeNeed = 2 * kBusyAreas + (32u << 20) / PAGE_SIZE + 103;
+constexpr uint32_t kLargeWindow = 192u << 20;  // bytes: kLargeNeed rounded up
+static_assert(kLargeWindow / PAGE_SIZE >= kLargeNeed, "the large window is too small");
+
+vl_layout resized(const vl_layout &l, uint32_t bytes)
+{
+	vl_layout out = l;
+	if (bytes && vl_layout_resize_vmalloc(&l, bytes, &out) != 0)
+		out = l;  // vl_boot refuses it, and says so per benchmark
+	return out;
+}
+
+uint32_t large_window(const vl_layout &l)
+{
+	if (opt.vmalloc_size)
+		return opt.vmalloc_size;
+	if (window_pages(l) >= kLargeNeed || ram_pages(l) < kBusyAreas / 4 * 5)
+		return 0;
+	vl_layout out;
+	return vl_layout_resize_vmalloc(&l, kLargeWindow, &out) == 0 ? kLargeWindow : 0;
 }
 
 std::vector<uint32_t> geometric(uint32_t lo, uint32_t hi, double ratio)

@@ -16,6 +16,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -35,6 +36,7 @@ struct Options {
 	bool quick = false;        // fewer parameters
 	uint32_t latency_ops = 20000;   // operations of a sample pass
 	uint32_t gate_ops = 0;     // >0: gate mode, operations per benchmark
+	uint32_t vmalloc_size = 0; // bytes, the kernel's vmalloc=; 0: see large_window()
 };
 extern Options opt;
 
@@ -58,16 +60,35 @@ private:
 	uint64_t state_;
 };
 
+// What a VMALLOC scenario boots: the generation (lazy freeing on for 2
+// and 3, as in the kernel) and the window (bytes; 0: the layout's own).
+struct Boot {
+	vl_vmalloc_gen gen;
+	uint32_t vmalloc_size;
+};
+
+// The generations every VMALLOC benchmark runs on; `name` is its impl.
+struct Gen {
+	vl_vmalloc_gen id;
+	const char *name;
+};
+extern const Gen kGens[3];
+
 // Owns one freshly booted machine for the lifetime of a scenario.
 class Machine {
 public:
+	// generation 1 in the window of --vl_vmalloc_size (PKMAP, FIXMAP)
 	explicit Machine(bool debug = true);
+	explicit Machine(const Boot &boot, bool debug = true);
 	~Machine();
 	Machine(const Machine &) = delete;
 	Machine &operator=(const Machine &) = delete;
 
 	const char *error = nullptr;
 	uint32_t batch = 1;
+	// the sample pass's operations, at most: lowered by the scenarios
+	// whose operation walks thousands of areas, so the pass stays short
+	uint32_t sample_ops = UINT32_MAX;
 	void prepare() {}
 	void restore() {}
 	void annotate(benchmark::State &) {}
@@ -129,7 +150,8 @@ SampleResult counted_pass(S &s, uint32_t ops, RunBatch run_batch)
 }
 
 // The sample pass, on a fresh machine: one untimed warm-up batch, then
-// whole batches up to opt.latency_ops operations, each timed on its own.
+// whole batches up to opt.latency_ops (or the scenario's sample_ops)
+// operations, each timed on its own.
 // Its event counts are those of a fixed sequence of operations, so they
 // are exact and the same on every host.
 template <class S>
@@ -139,7 +161,7 @@ SampleResult sample_pass(const std::string &name, const typename S::Param &p)
 	timed_batch(s);
 	std::vector<uint32_t> ns;
 	ns.reserve(opt.latency_ops + s.batch);
-	SampleResult res = counted_pass(s, opt.latency_ops, [&ns](S &s) {
+	SampleResult res = counted_pass(s, std::min(opt.latency_ops, s.sample_ops), [&ns](S &s) {
 		for (uint32_t i = 0; i < s.batch; i++) {
 			Clock::time_point t0 = Clock::now();
 			s.op(i);
@@ -242,6 +264,26 @@ void register_real(const vl_layout &l, const vl_vmi &vmi);
 struct page *alloc_highmem();
 // Pages of the layout's VMALLOC window.
 uint32_t window_pages(const vl_layout &l);
+// Page frames of the layout (lowmem + highmem).
+uint32_t ram_pages(const vl_layout &l);
+// The kernel's test_vmalloc.c holds this many one-page areas.
+constexpr uint32_t kBusyAreas = 15000;
+// The sample pass of the scenarios that hold up to kBusyAreas areas (a
+// vmlist operation walks them all): 2000 operations.
+constexpr uint32_t kWalkSampleOps = 2000;
+// --vl_quick: populations cut to this many areas (the vmlist's O(n^2)
+// set-up stays well under a second under qemu).
+constexpr uint32_t kQuickAreas = 2000;
+// The window (bytes, 0: the layout's own) of the scan-cost curve and the
+// test_vmalloc suite: --vl_vmalloc_size when given; else the layout's own
+// when it holds kBusyAreas one-page areas with their guards, the lazily
+// freed pages a purge waits for and one long_busy_list iteration, or when
+// the layout has too few frames for them anyway (under 5/4 of
+// kBusyAreas); else a window that does (kLargeWindow, 192 MiB), the
+// kernel's vmalloc= answer.
+uint32_t large_window(const vl_layout &l);
+// The layout as booted with vmalloc_size @bytes (0: @l itself).
+vl_layout resized(const vl_layout &l, uint32_t bytes);
 // Geometric series lo, lo*ratio, ... ending exactly at hi (both included).
 std::vector<uint32_t> geometric(uint32_t lo, uint32_t hi, double ratio);
 

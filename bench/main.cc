@@ -8,6 +8,12 @@
 //   --vl_latency_ops=N      operations of each sample pass (default 20000,
 //                           2000 with --vl_quick)
 //   --vl_quick              fewer parameters
+//   --vl_vmalloc_size=SIZE  the kernel's vmalloc=SIZE for every machine
+//                           (bytes, or with K, M or G; page-aligned): the
+//                           window ends where the layout's does.  Default:
+//                           the layout's own window, and for the scan-cost
+//                           curve and test_vmalloc one that holds 15,000
+//                           one-page areas (harness.h, large_window)
 //   --vl_gate=N             gate mode (bench/gate.cc): no timing; N operations
 //                           of each benchmark, their exact event counts as
 //                           JSON on stdout (under callgrind: instructions)
@@ -50,6 +56,23 @@ uint64_t parse_count(const char *opt, const std::string &s, uint64_t max)
 	return v;
 }
 
+// SIZE[K|M|G] in bytes, as the kernel's memparse() reads vmalloc=.
+uint32_t parse_size(const char *opt, const std::string &s)
+{
+	std::string digits = s;
+	unsigned shift = 0;
+	const char *units = "KMG";
+	if (!s.empty() && strchr(units, s.back())) {
+		shift = 10 * (unsigned)(strchr(units, s.back()) - units + 1);
+		digits.pop_back();
+	}
+	uint64_t v = parse_count(opt, digits, UINT32_MAX);
+	if (v << shift > UINT32_MAX || (v << shift) % PAGE_SIZE || !v)
+		usage_error(std::string(opt) + " wants a page-aligned size below 4G, not '" +
+			    s + "'");
+	return (uint32_t)(v << shift);
+}
+
 // Takes the --vl_* options out of argv; the rest is left for the library.
 void parse_own_options(int *argc, char **argv)
 {
@@ -72,6 +95,8 @@ void parse_own_options(int *argc, char **argv)
 			latency_ops = v;
 		else if (take(a, "--vl_gate", &v))
 			gate_ops = v;
+		else if (take(a, "--vl_vmalloc_size", &v))
+			vlb::opt.vmalloc_size = parse_size("--vl_vmalloc_size", v);
 		else if (!strcmp(a, "--vl_quick"))
 			vlb::opt.quick = true;
 		else if (!strncmp(a, "--vl_", 5))
@@ -146,6 +171,7 @@ void add_context(const vl_vmi &vmi)
 	benchmark::AddCustomContext("vl_layout", vlb::opt.layout);
 	benchmark::AddCustomContext("vl_seed", std::to_string(vlb::opt.seed));
 	benchmark::AddCustomContext("vl_quick", vlb::opt.quick ? "1" : "0");
+	benchmark::AddCustomContext("vl_vmalloc_size", std::to_string(vlb::opt.vmalloc_size));
 	benchmark::AddCustomContext("vl_timer_overhead_ns",
 				    std::to_string(vlb::timer_overhead_ns));
 	benchmark::AddCustomContext("vl_latency_ops",
@@ -167,6 +193,11 @@ int main(int argc, char **argv)
 	const vl_layout *l = vl_layout_find(vlb::opt.layout.c_str());
 	if (!l)
 		usage_error("unknown layout '" + vlb::opt.layout + "'");
+	vl_layout sized;
+	if (vlb::opt.vmalloc_size &&
+	    vl_layout_resize_vmalloc(l, vlb::opt.vmalloc_size, &sized) != 0)
+		usage_error("--vl_vmalloc_size=" + std::to_string(vlb::opt.vmalloc_size) +
+			    " leaves layout '" + vlb::opt.layout + "' too little lowmem");
 	vl_vmi vmi{};
 	if (!vlb::opt.vmallocinfo.empty())
 		load_snapshot(&vmi);

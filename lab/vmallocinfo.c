@@ -563,100 +563,124 @@ static int place(enum vl_vmi_kind kind, uint32_t bytes, vaddr_t *addr,
 	return 0;
 }
 
-/* How a replay sizes things: holes or not, the sampling, the scale. */
+/*
+ * How a replay sizes things: holes or not, the sampling, the scale.  The
+ * planned entries are sampled and scaled together: the live ones, and with
+ * lazy freeing the unpurged ones too (they hold their space until a purge).
+ */
 struct vmi_plan {
-	bool holes;
-	uint32_t n_live, n_unpurged;
-	uint32_t stride, kept;     /* live entries 0, stride, 2 * stride... */
+	bool holes, lazy;
+	uint32_t n_planned;
+	uint32_t stride, kept;     /* planned entries 0, stride, 2 * stride... */
 	uint64_t num, den;
 };
 
-static bool is_kept(const struct vmi_plan *p, uint32_t live_index)
+static bool is_planned(const struct vmi_plan *p, const struct vl_vmi_entry *e)
 {
-	return live_index % p->stride == 0;
+	return e->kind != VMI_UNPURGED || p->lazy;
+}
+
+static bool is_kept(const struct vmi_plan *p, uint32_t planned_index)
+{
+	return planned_index % p->stride == 0;
 }
 
 /* The smallest stride leaving at most budget / 2 in 2-page minimums. */
-static uint32_t stride_for(uint32_t n_live, uint64_t budget)
+static uint32_t stride_for(uint32_t n_planned, uint64_t budget)
 {
 	uint64_t most = budget / 2 / VMI_MIN_BYTES;
 
 	if (most == 0)
 		most = 1;
-	return n_live > most ? (uint32_t)((n_live + most - 1) / most) : 1u;
+	return n_planned > most ? (uint32_t)((n_planned + most - 1) / most) : 1u;
 }
 
-/* Occupancy of the kept live entries. */
+/* Occupancy of the kept planned entries. */
 static uint64_t kept_bytes(const struct vl_vmi *v, const struct vmi_plan *p)
 {
 	uint64_t bytes = 0;
 	uint32_t j = 0;
 
 	for (uint32_t i = 0; i < v->n; i++)
-		if (v->e[i].kind != VMI_UNPURGED && is_kept(p, j++))
+		if (is_planned(p, &v->e[i]) && is_kept(p, j++))
 			bytes += occupancy(&v->e[i]);
 	return bytes;
 }
 
 static struct vmi_plan plan_replay(const struct vl_vmi *v, uint64_t budget)
 {
-	struct vmi_plan p = { .num = 1, .den = 1, .stride = 1 };
-	uint64_t live = 0, unpurged = 0, kept_min;
+	struct vmi_plan p = { .num = 1, .den = 1, .stride = 1, .lazy = vl.lazy };
+	uint64_t planned = 0, all = 0, kept_min;
 
 	for (uint32_t i = 0; i < v->n; i++) {
-		if (v->e[i].kind == VMI_UNPURGED) {
-			p.n_unpurged++;
-			unpurged += occupancy(&v->e[i]);
-		} else {
-			p.n_live++;
-			live += occupancy(&v->e[i]);
+		all += occupancy(&v->e[i]);
+		if (is_planned(&p, &v->e[i])) {
+			p.n_planned++;
+			planned += occupancy(&v->e[i]);
 		}
 	}
-	p.holes = live + unpurged <= budget;
-	p.kept = p.n_live;
-	if (live <= budget)
+	p.holes = p.lazy || all <= budget;
+	p.kept = p.n_planned;
+	if (planned <= budget)
 		return p;
-	p.stride = stride_for(p.n_live, budget);
-	p.kept = (p.n_live - 1) / p.stride + 1;
-	live = kept_bytes(v, &p);
+	p.stride = stride_for(p.n_planned, budget);
+	p.kept = (p.n_planned - 1) / p.stride + 1;
+	planned = kept_bytes(v, &p);
 	kept_min = (uint64_t)p.kept * VMI_MIN_BYTES;
-	if (live > budget) {
+	if (planned > budget) {
 		/* each area gets at most a page-rounded share plus 2 pages */
 		p.num = budget > kept_min ? budget - kept_min : 0;
-		p.den = live;
+		p.den = planned;
 	}
 	return p;
 }
 
-static void free_holes(vaddr_t *holes, uint32_t n)
+/* vfree() the unpurged areas: holes, or lazily freed areas (counted). */
+static void free_holes(vaddr_t *holes, uint32_t n, struct vl_vmi_replay *rep)
 {
 	for (uint32_t i = 0; i < n; i++)
 		vfree(holes[i]);
+	for (uint32_t i = 0; i < n; i++)   /* a purge may have taken some */
+		rep->lazy += vl_vmap_lazy_covers(holes[i]);
 	free(holes);
 }
 
-/* Places the planned entries in file order; holes[] collects the unpurged. */
+/* Is entry @e, the @index-th planned one if planned, placed? */
+static bool is_placed(const struct vmi_plan *p, const struct vl_vmi_entry *e,
+		      uint32_t index)
+{
+	if (e->kind == VMI_UNPURGED && !p->holes)
+		return false;
+	return !is_planned(p, e) || is_kept(p, index);
+}
+
+/*
+ * Places the planned entries in file order; holes[] collects the unpurged,
+ * dropped and skipped count the entries left out.
+ */
 static int place_all(const struct vl_vmi *v, const struct vmi_plan *p,
 		     struct vl_vmi_replay *rep, vaddr_t *holes, uint32_t *nholes)
 {
-	uint32_t live_index = 0;
+	uint32_t index = 0;
 
 	for (uint32_t i = 0; i < v->n; i++) {
 		const struct vl_vmi_entry *e = &v->e[i];
 		uint32_t bytes = scaled_bytes(e, p->num, p->den);
+		bool placed = is_placed(p, e, index);
 		struct page **unused;
 		uint32_t h = rep->nr_handles, none;
 
+		index += is_planned(p, e);
+		if (!placed) {
+			*(e->kind == VMI_UNPURGED ? &rep->skipped : &rep->dropped) += 1;
+			continue;
+		}
 		if (e->kind == VMI_UNPURGED) {
-			if (!p->holes)
-				continue;
 			if (place(VMI_RESERVED, bytes, &holes[*nholes], &unused, &none))
 				return -ENOMEM;
 			(*nholes)++;
 			continue;
 		}
-		if (!is_kept(p, live_index++))
-			continue;
 		if (place(e->kind, bytes, &rep->handles[h], &rep->vmap_pages[h],
 			  &rep->vmap_nr[h]))
 			return -ENOMEM;
@@ -684,16 +708,14 @@ int vl_vmi_populate(const struct vl_vmi *v, double fill,
 	rep->scale = (double)p.num / (double)p.den;
 	rep->stride = p.stride;
 	rep->holes_kept = p.holes;
-	rep->dropped = p.n_live - p.kept;
-	rep->skipped = p.holes ? 0 : p.n_unpurged;
 	rep->handles = calloc((size_t)p.kept + 1, sizeof(*rep->handles));
 	rep->vmap_pages = calloc((size_t)p.kept + 1, sizeof(*rep->vmap_pages));
 	rep->vmap_nr = calloc((size_t)p.kept + 1, sizeof(*rep->vmap_nr));
-	holes = calloc((size_t)(p.holes ? p.n_unpurged : 0) + 1, sizeof(*holes));
+	holes = calloc((size_t)v->n + 1, sizeof(*holes));
 	err = rep->handles && rep->vmap_pages && rep->vmap_nr && holes ? 0 : -ENOMEM;
 	if (!err)
 		err = place_all(v, &p, rep, holes, &nholes);
-	free_holes(holes, nholes);
+	free_holes(holes, nholes, rep);
 	if (err) {
 		vl_vmi_depopulate(rep);
 		memset(rep, 0, sizeof(*rep));

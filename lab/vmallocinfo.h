@@ -15,7 +15,7 @@ enum vl_vmi_kind {
 	VMI_RESERVED,   /* any other live area (pcpu_get_vm_areas' "vmalloc"
 			 * without pages=, "sparse", "vm_map_ram", no kind
 			 * word): space only */
-	VMI_UNPURGED,   /* "unpurged vm_area": lazily freed, a hole in gen 1 */
+	VMI_UNPURGED,   /* "unpurged vm_area": lazily freed (a hole in gen 1) */
 };
 
 struct vl_vmi_entry {
@@ -62,7 +62,8 @@ struct vl_vmi_replay {
 	bool holes_kept;       /* unpurged areas allocated then freed as holes */
 	uint32_t areas;        /* live areas placed */
 	uint32_t dropped;      /* live entries left out by the sampling */
-	uint32_t skipped;      /* unpurged entries dropped */
+	uint32_t skipped;      /* unpurged entries left out */
+	uint32_t lazy;         /* unpurged areas left lazily freed in place */
 	uint64_t bytes;        /* bytes of the live areas placed (guard incl.) */
 	uint32_t nr_handles;   /* what vl_vmi_depopulate() undoes */
 	vaddr_t *handles;      /* area addresses */
@@ -74,22 +75,26 @@ struct vl_vmi_replay {
  * vl_vmi_populate - place @v's live areas in the running machine's VMALLOC
  * window, in file order, through vmalloc()/vmap()/get_vm_area() (vmap
  * frames from alloc_page(GFP_HIGHUSER)).  Every area holds its listed size
- * in bytes, at least 2 pages (a page and the guard).  With W = @fill times
- * the window (0 < @fill <= 1), rounded down to bytes:
- *  - when live and unpurged sizes together fit in W, each unpurged entry is
- *    placed as a get_vm_area() in its file position and freed once all are
- *    placed, leaving its hole;
- *  - else unpurged entries are dropped (counted in skipped);
- *  - when the live sizes alone exceed W, only every k-th live entry in
- *    file order is kept (live entries 0, k, 2k...; the stride k is the
+ * in bytes, at least 2 pages (a page and the guard).  An unpurged entry,
+ * when replayed, is a get_vm_area() in its file position, vfree()d once
+ * all are placed: with lazy freeing (generations 2 and 3) it then waits
+ * in its place as a lazily freed area, as in the snapshot (unless their
+ * pages pass lazy_max_pages() and a purge runs: rep->lazy counts those
+ * left); else it leaves its hole.  The planned entries are the live ones,
+ * and with lazy freeing the unpurged ones too.  With W = @fill times the
+ * window (0 < @fill <= 1), rounded down to bytes:
+ *  - without lazy freeing, unpurged entries are replayed when live and
+ *    unpurged sizes together fit in W, else left out (counted in skipped);
+ *  - when the planned sizes exceed W, only every k-th planned entry in
+ *    file order is kept (planned entries 0, k, 2k...; the stride k is the
  *    smallest leaving kept * 2 pages <= W / 2; the others are counted in
- *    dropped) and, if the kept sizes still exceed W, each is scaled by
- *    (W - kept * 2 pages) / kept bytes, rounded down to pages, at least 2
- *    pages.
- * Integer arithmetic only, so every host agrees, and the areas' sizes add
- * up to W at most (VM_IOREMAP alignment gaps aside).  Returns 0, or
- * -EINVAL for @fill out of range, or -ENOMEM if an area or frame could not
- * be had (everything is undone and @rep left empty).  Never BUGs.
+ *    dropped if live, skipped if unpurged) and, if the kept sizes still
+ *    exceed W, each is scaled by (W - kept * 2 pages) / kept bytes,
+ *    rounded down to pages, at least 2 pages.
+ * Integer arithmetic only, so every host agrees, and the planned areas'
+ * sizes add up to W at most (VM_IOREMAP alignment gaps aside).  Returns 0,
+ * or -EINVAL for @fill out of range, or -ENOMEM if an area or frame could
+ * not be had (everything is undone and @rep left empty).  Never BUGs.
  */
 int vl_vmi_populate(const struct vl_vmi *v, double fill,
 		    struct vl_vmi_replay *rep);

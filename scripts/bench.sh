@@ -13,6 +13,10 @@
 #   LAYOUT=NAME          layout to boot (default biscuitos)
 #   SEED=N               seed of every PRNG (default 1)
 #   VMALLOCINFO=FILE     snapshot for the real suite (default: the 6.18 one)
+#   VMALLOC_SIZE=SIZE    the kernel's vmalloc=SIZE (bytes, or with K, M, G)
+#                        for every machine; default: the layout's window,
+#                        and for the scan-cost curve and test_vmalloc one
+#                        that holds 15,000 one-page areas (192M on biscuitos)
 #   BENCH_QUICK=0|1      1: the same files in under a minute
 #   BENCH_BIN, BENCH_RUN the binary and its launcher prefix (from bench.mk)
 #   BENCH_CXX, CC        compilers, recorded in meta.json
@@ -28,6 +32,7 @@ die() { echo "bench.sh: $*" >&2; exit 2; }
 ARCH=${ARCH:-native}
 LAYOUT=${LAYOUT:-biscuitos}
 SEED=${SEED:-1}
+VMALLOC_SIZE=${VMALLOC_SIZE:-}
 QUICK=${BENCH_QUICK:-0}
 BIN=${BENCH_BIN:-build/$ARCH/bench/vmaplab_bench}
 RUN=${BENCH_RUN:-}
@@ -41,6 +46,8 @@ check_settings() {
 	case $ARCH in native | arm) ;; *) die "ARCH must be native or arm, not '$ARCH'" ;; esac
 	case $QUICK in 0 | 1) ;; *) die "BENCH_QUICK must be 0 or 1, not '$QUICK'" ;; esac
 	[[ $SEED =~ ^[0-9]+$ ]] || die "SEED must be a non-negative integer, not '$SEED'"
+	[[ $VMALLOC_SIZE =~ ^([0-9]+[KMG]?)?$ ]] ||
+		die "VMALLOC_SIZE must be a size in bytes, or with K, M or G, not '$VMALLOC_SIZE'"
 	[ -x "$BIN" ] || die "no benchmark binary at $BIN (make bench builds it)"
 }
 
@@ -53,16 +60,17 @@ pick_snapshot() {
 }
 
 set_run_flags() {
+	OWN_FLAGS=(--vl_layout="$LAYOUT" --vl_seed="$SEED")
+	[ -z "$VMALLOC_SIZE" ] || OWN_FLAGS+=(--vl_vmalloc_size="$VMALLOC_SIZE")
 	if [ "$QUICK" = 1 ]; then
 		MIN_TIME=0.01 REPS=3
-		OWN_FLAGS=(--vl_layout="$LAYOUT" --vl_seed="$SEED" --vl_quick)
+		OWN_FLAGS+=(--vl_quick)
 	else
 		MIN_TIME=0.2 REPS=3
-		OWN_FLAGS=(--vl_layout="$LAYOUT" --vl_seed="$SEED")
 	fi
 }
 
-# A bad layout or a malformed snapshot stops here with the binary's message.
+# A bad layout, VMALLOC_SIZE or snapshot stops here with the binary's message.
 validate() {
 	$RUN "$BIN" "${OWN_FLAGS[@]}" --vl_vmallocinfo="$VMI" \
 		--benchmark_list_tests=true >/dev/null || exit 2
@@ -240,7 +248,7 @@ main() {
 	WORK=$(mktemp -d)
 	trap 'rm -rf "$WORK"' EXIT
 	make_run_dir
-	echo "== vmaplab bench: layout $LAYOUT, ARCH=$ARCH, quick=$QUICK -> $ROOT/$STAMP"
+	echo "== vmaplab bench: layout $LAYOUT${VMALLOC_SIZE:+, vmalloc=$VMALLOC_SIZE}, ARCH=$ARCH, quick=$QUICK -> $ROOT/$STAMP"
 	run_suites
 	flame_graph
 	report || rc=1

@@ -37,11 +37,16 @@ REQUIRED = ("suite,benchmark,impl,layout,arch,threads,param,n,iterations,"
 EXTRA_COUNTS = ["pte_clears_per_op", "tlb_flush_pages_per_op",
                 "table_walks_per_op", "pkmap_flushes_per_op",
                 "page_allocs_per_op", "pt_pages_per_op",
-                "page_frees_per_op", "kmap_sleeps_per_op"]
+                "page_frees_per_op", "kmap_sleeps_per_op",
+                "purges_per_op", "purged_areas_per_op"]
 EXTRA = ["batch", "repetitions", "ns_per_op_min", "ns_per_op_max",
          "samples"] + EXTRA_COUNTS + ["extra", "error"]
 COLUMNS = REQUIRED + EXTRA
 SUITES = ["pkmap", "fixmap", "vmalloc", "test_vmalloc", "real"]
+# The VMALLOC generations (the impl column) every VMALLOC suite runs on.
+GENS = ["vmlist", "rbtree", "augtree"]
+GEN_SUITES = ["vmalloc", "test_vmalloc", "real"]
+GEN_STYLE = {"vmlist": "C0", "rbtree": "C1", "augtree": "C2"}
 PLOTS = ["pkmap_paths.svg", "vmalloc_live_areas.svg", "vmalloc_size.svg",
          "latency_percentiles.svg"]
 FILES = ["bench.csv", "bench.json", "meta.json", "summary.md", "index.html"] + PLOTS
@@ -154,6 +159,7 @@ def fmt(x):
 # The replay record of the real suite: (counter, CSV key, format).
 REPLAY = [("replay_scale", "scale", "%.6g"), ("replay_holes", "holes", "%d"),
           ("replay_areas", "areas", "%d"), ("replay_skipped", "skipped", "%d"),
+          ("replay_lazy", "lazy", "%d"),
           ("replay_stride", "stride", "%d"), ("replay_dropped", "dropped", "%d"),
           ("replay_fill", "fill", "%.6g")]
 
@@ -230,18 +236,20 @@ def num(row, key):
         return None
 
 
-def find(rows, suite, bench, param=None):
+def find(rows, suite, bench, param=None, impl=None):
     for r in rows:
         if r["suite"] == suite and r["benchmark"] == bench and \
-                (param is None or r["param"].split(";")[0] == param) and not r["error"]:
+                (param is None or r["param"].split(";")[0] == param) and \
+                (impl is None or r["impl"] == impl) and not r["error"]:
             return r
     return None
 
 
-def series(rows, suite, bench):
+def series(rows, suite, bench, impl=None):
     """(n, row) of a parameter sweep, sorted by n."""
     pts = [(num(r, "n"), r) for r in rows
-           if r["suite"] == suite and r["benchmark"] == bench and not r["error"]]
+           if r["suite"] == suite and r["benchmark"] == bench and not r["error"]
+           and (impl is None or r["impl"] == impl)]
     return sorted(pts, key=lambda p: p[0])
 
 
@@ -301,41 +309,72 @@ def plot_pkmap(rows, path, title):
     save_svg(fig, path)
 
 
+def growth_fit(gen, n, y):
+    """The growth each generation should show: linear in n for the list,
+    in log2 n for the trees.  (fit, label, x transform) or None."""
+    log = gen != "vmlist"
+    x = np.log2(n) if log else np.asarray(n, float)
+    fit = linear_fit(x, y)
+    if fit is None:
+        return None
+    term = "log2 n" if log else "n"
+    return fit, "%.3g + %.3g %s (r^2 %.3f)" % (fit.intercept, fit.slope, term,
+                                                fit.rvalue ** 2), \
+        (np.log2 if log else (lambda v: v))
+
+
 def plot_live_areas(rows, path, title):
+    """The scan-cost curve: ns/op and nodes visited/op of every generation,
+    measured (markers) and fitted (dashes)."""
     plt = plt_module()
-    fig, ax = plt.subplots(figsize=(7, 5))
-    pts = series(rows, "vmalloc", "vmalloc_vfree_1page")
-    if pts:
-        n = [p[0] for p in pts]
-        ax.plot(n, [num(p[1], "ns_per_op") for p in pts], "o-",
-                label="vmalloc+vfree 1 page, packed list")
-    real = find(rows, "real", "vmalloc_vfree", "pages=1")
-    if real:
-        areas = re.search(r"areas=(\d+)", real["param"])
-        ax.plot([int(areas.group(1))], [num(real, "ns_per_op")], "s", color="C3",
-                label="same over the real snapshot")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("live areas on vmlist")
-    ax.set_ylabel("ns per vmalloc+vfree")
-    ax.legend()
-    ax.set_title(title)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+    for ax, key, what in ((axes[0], "ns_per_op", "ns per vmalloc+vfree"),
+                          (axes[1], "nodes_visited_per_op", "nodes visited per vmalloc+vfree")):
+        for gen in GENS:
+            pts = series(rows, "vmalloc", "vmalloc_vfree_1page", gen)
+            pts = [(n, num(r, key)) for n, r in pts if num(r, key) is not None]
+            if not pts:
+                continue
+            n = np.array([p[0] for p in pts])
+            y = np.array([p[1] for p in pts])
+            ax.plot(n, y, "o", color=GEN_STYLE[gen], label=gen)
+            fit = growth_fit(gen, n, y)
+            if fit:
+                line, label, tx = fit
+                nn = np.geomspace(n.min(), n.max(), 50)
+                ax.plot(nn, line.intercept + line.slope * tx(nn), "--",
+                        color=GEN_STYLE[gen], label="fit: " + label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("live one-page areas")
+        ax.set_ylabel(what)
+        ax.legend(fontsize=7)
+    for gen in GENS:
+        real = find(rows, "real", "vmalloc_vfree", "pages=1", gen)
+        if real:
+            areas = re.search(r"areas=(\d+)", real["param"])
+            axes[0].plot([int(areas.group(1))], [num(real, "ns_per_op")], "s",
+                         color=GEN_STYLE[gen], mfc="none",
+                         label=gen + " over the real snapshot")
+    axes[0].legend(fontsize=7)
+    fig.suptitle(title + ": scan cost by generation")
     save_svg(fig, path)
 
 
 def plot_sizes(rows, path, title):
     plt = plt_module()
     fig, ax = plt.subplots(figsize=(7, 5))
-    for bench in ("vmalloc", "vfree"):
-        pts = series(rows, "vmalloc", bench)
-        if pts:
-            ax.plot([p[0] for p in pts], [num(p[1], "ns_per_op") for p in pts],
-                    "o-", label=bench + "()")
+    for gen in GENS:
+        for bench, mark in (("vmalloc", "o-"), ("vfree", "s:")):
+            pts = series(rows, "vmalloc", bench, gen)
+            if pts:
+                ax.plot([p[0] for p in pts], [num(p[1], "ns_per_op") for p in pts],
+                        mark, color=GEN_STYLE[gen], label="%s() %s" % (bench, gen))
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("pages per area")
     ax.set_ylabel("ns per call")
-    ax.legend()
+    ax.legend(fontsize=7)
     ax.set_title(title)
     save_svg(fig, path)
 
@@ -382,7 +421,6 @@ def key_figures(rows):
     miss = ns(find(rows, "pkmap", "kmap_miss", "occ=0"))
     miss99 = find(rows, "pkmap", "kmap_miss", "occ=99")
     flush = series(rows, "pkmap", "flush_wrap")
-    live = series(rows, "vmalloc", "vmalloc_vfree_1page")
     out = [("floor: mutex lock + increment + unlock", "%s ns" % human(floor)),
            ("kmap hit (occupancy 0%)", "%s ns = %sx floor" % (human(hit), human(ratio(hit, floor)))),
            ("kmap miss (occupancy 0%)", "%s ns = %sx hit" % (human(miss), human(ratio(miss, hit))))]
@@ -396,21 +434,177 @@ def key_figures(rows):
         r = find(rows, "fixmap", "kmap_atomic_pair", p)
         if r:
             out.append(("kmap_atomic + kunmap_atomic, " + p, human(ns(r)) + " ns"))
-    if live:
-        (n_lo, lo), (n_hi, hi) = live[0], live[-1]
-        out.append(("vmalloc+vfree 1 page, %d live areas" % n_lo, human(ns(lo)) + " ns"))
-        out.append(("vmalloc+vfree 1 page, %d live areas" % n_hi, "%s ns = %sx n=%d" % (
-            human(ns(hi)), human(ratio(ns(hi), ns(lo))), n_lo)))
-        fit = linear_fit([num(r, "nodes_visited_per_op") for _, r in live],
-                         [ns(r) for _, r in live])
-        if fit:
-            out.append(("vmlist walk (fit over the curve)", "%.2f ns per node visited (r^2 %.4f)"
-                        % (fit.slope, fit.rvalue ** 2)))
-    real = find(rows, "real", "vmalloc_vfree", "pages=1")
-    if real:
-        out.append(("vmalloc+vfree 1 page over the real snapshot", "%s ns, %s nodes visited/op" % (
-            human(ns(real)), human(num(real, "nodes_visited_per_op")))))
+    for gen in GENS:
+        out += curve_figures(rows, gen, ns)
+    for gen in GENS:
+        real = find(rows, "real", "vmalloc_vfree", "pages=1", gen)
+        if real:
+            out.append(("vmalloc+vfree 1 page over the real snapshot, " + gen,
+                        "%s ns, %s nodes visited/op" % (
+                            human(ns(real)), human(num(real, "nodes_visited_per_op")))))
     return out
+
+
+def curve_figures(rows, gen, ns):
+    """The ends of one generation's scan-cost curve and its fitted growth."""
+    live = series(rows, "vmalloc", "vmalloc_vfree_1page", gen)
+    if not live:
+        return []
+    (n_lo, lo), (n_hi, hi) = live[0], live[-1]
+    out = [("vmalloc+vfree 1 page, %s, %d live areas" % (gen, n_lo), human(ns(lo)) + " ns"),
+           ("vmalloc+vfree 1 page, %s, %d live areas" % (gen, n_hi), "%s ns = %sx n=%d, "
+            "%s nodes visited/op" % (human(ns(hi)), human(ratio(ns(hi), ns(lo))), n_lo,
+                                     human(num(hi, "nodes_visited_per_op"))))]
+    n = np.array([p[0] for p in live])
+    fit = growth_fit(gen, n, [num(r, "nodes_visited_per_op") for _, r in live])
+    if fit:
+        out.append(("%s nodes visited/op, fitted" % gen, fit[1]))
+    if gen == "vmlist":
+        walk = linear_fit([num(r, "nodes_visited_per_op") for _, r in live],
+                          [ns(r) for _, r in live])
+        if walk:
+            out.append(("vmlist walk (fit over the curve)", "%.2f ns per node visited "
+                        "(r^2 %.4f)" % (walk.slope, walk.rvalue ** 2)))
+    return out
+
+
+# ---- the generations against the kernel's published figures ---------------
+
+# The 5.2 cover letter (test_vmalloc.sh performance, 5.0 -> 5.2) and the RFC
+# (long_busy_list_alloc_test): (what, machine, 5.0, 5.2+, augtree/rbtree).
+KERNEL_FIGURES = [
+    ("test_vmalloc.sh performance", "i5-3320M", "646.9 G cycles", "193.3 G cycles", 0.30),
+    ("test_vmalloc.sh performance", "HiKey960", "3.48 G cycles", "0.46 G cycles", 0.13),
+    ("long_busy_list", "i5-3320M", "55.9 s", "15.0 s", 0.27),
+]
+# The kernel test's scenarios that loop test_loop_count times (align_shift
+# runs its 32 steps once; pcpu_alloc and vm_map_ram are not modelled).
+LOOPED = ["fix_size", "full_fit", "long_busy_list", "random_size", "fix_align",
+          "random_size_align"]
+
+
+def tv(rows, bench, gen, key="ns_per_op"):
+    r = find(rows, "test_vmalloc", bench, impl=gen)
+    return num(r, key) if r else None
+
+
+def busy_of(rows):
+    r = find(rows, "test_vmalloc", "long_busy_list")
+    return int(num(r, "n")) if r else None
+
+
+# long_busy_list in an otherwise empty window, and with one hole above the
+# busy areas (bench/bench_test_vmalloc.cc, LongBusyList).
+VARIANTS = [("long_busy_list", "empty window"), ("long_busy_list_hole", "one hole")]
+HOLE_PAGES = 50  # kHolePages
+
+
+def split_rows(rows):
+    """long_busy_list per variant and generation: the whole iteration, the
+    search alone (get_vm_area/remove_vm_area), the page work (the
+    difference), and the nodes one allocation visits."""
+    out = []
+    for bench, what in VARIANTS:
+        for gen in GENS:
+            full, search = tv(rows, bench, gen), tv(rows, bench + "_search", gen)
+            page = full - search if full is not None and search is not None else None
+            share = "%.0f%%" % (100 * search / full) if full and search is not None else "n/a"
+            # two timings of a busy host: the search may come out dearer
+            page_text = "~0 (in the noise)" if page is not None and page < 0 else human(page)
+            out.append([what, gen, human(full), human(search), page_text, share,
+                        human(tv(rows, bench + "_alloc", gen, "nodes_visited_per_op")),
+                        human(tv(rows, bench, gen, "purges_per_op"))])
+    return out
+
+
+def perf_sum(rows, gen, busy_bench):
+    vals = [tv(rows, busy_bench if b == "long_busy_list" else b, gen) for b in LOOPED]
+    return sum(vals) if all(v is not None for v in vals) else None
+
+
+def aug_rb(rows, bench):
+    return ratio(tv(rows, bench, "augtree"), tv(rows, bench, "rbtree"))
+
+
+def ratio_rows(rows):
+    """Our augtree/rbtree ratios beside the kernel's, per variant."""
+    ours = {"test_vmalloc.sh performance": [ratio(perf_sum(rows, "augtree", b),
+                                                  perf_sum(rows, "rbtree", b))
+                                            for b, _ in VARIANTS],
+            "long_busy_list": [aug_rb(rows, b) for b, _ in VARIANTS]}
+    out = [[what, machine, k50, k52, "%.2f" % k] + [human(x) for x in ours[what]]
+           for what, machine, k50, k52, k in KERNEL_FIGURES]
+    out.append(["long_busy_list, search alone", "-", "-", "-", "-"] +
+               [human(aug_rb(rows, b + "_search")) for b, _ in VARIANTS])
+    return out
+
+
+def why_text(rows, n):
+    """What the split says about each variant's ratio."""
+    if not n or tv(rows, "long_busy_list_alloc", "augtree", "nodes_visited_per_op") is None:
+        return []
+    bound = 2 * math.log2(n)
+    out = []
+    for bench, what in VARIANTS:
+        nodes = {g: tv(rows, bench + "_alloc", g, "nodes_visited_per_op") for g in GENS}
+        full = {g: tv(rows, bench, g) for g in GENS}
+        search = {g: tv(rows, bench + "_search", g) for g in GENS}
+        if None in list(nodes.values()) + list(full.values()) + list(search.values()):
+            continue
+        end = ratio(full["augtree"], full["rbtree"])
+        out.append(
+            "- %s: nodes visited per allocation at %d busy areas: augtree %s (goal at most "
+            "2 log2 n = %.1f: %s), rbtree %s, vmlist %s. End to end augtree/rbtree %s "
+            "(goal at most 0.13: %s); the search is %.0f%% of rbtree's iteration and %.0f%% "
+            "of augtree's, and a free search would leave augtree at %s of rbtree." % (
+                what.capitalize(), n, human(nodes["augtree"]), bound,
+                "met" if nodes["augtree"] <= bound else "missed", human(nodes["rbtree"]),
+                human(nodes["vmlist"]), human(end), "met" if end <= 0.13 else "missed",
+                100 * search["rbtree"] / full["rbtree"],
+                100 * search["augtree"] / full["augtree"],
+                human(ratio(full["augtree"] - search["augtree"], full["rbtree"]))))
+    out.append(
+        "- Why: 5.0's free_vmap_cache resumes each search where the last allocation "
+        "ended and is dropped (a walk of the busy list from VMALLOC_START) only for a "
+        "request smaller than the largest hole a walk passed (cached_hole_size), a lower "
+        "start or a smaller alignment. In an empty window nothing drops it, so 5.0 is as "
+        "cheap as 5.2 and the page work (frames, PTEs, flushes, the same code for both) "
+        "sets the ratio. One hole of 2 to 100 pages above the busy areas, as any window "
+        "other users share has, is enough: the 100-page search walks past it, the next "
+        "one-page request drops the cache and walks all the busy areas, every iteration. "
+        "The kernel's 55.9 s for 1,000,000 iterations is such a walk per iteration; "
+        "5.2's augmented free tree descends to the lowest fit whatever the window holds.")
+    return out
+
+
+def generations_section(rows):
+    """summary.md: the generations side by side, and against the kernel."""
+    if not find(rows, "test_vmalloc", "long_busy_list"):
+        return []
+    n = busy_of(rows)
+    scen = [b for b in LOOPED + ["long_busy_list_hole", "align_shift"]
+            if tv(rows, b, "vmlist") is not None]
+    per = [[b] + [human(tv(rows, b, g)) for g in GENS] +
+           [human(ratio(tv(rows, b, "augtree"), tv(rows, b, "rbtree")))] for b in scen]
+    return ["## VMALLOC generations against the kernel's figures", "",
+            "lib/test_vmalloc.c's scenarios at the kernel's parameters (long_busy_list: "
+            "%s busy one-page areas), ns per loop iteration, lazy freeing on for rbtree and "
+            "augtree." % n, "",
+            md_table(["scenario"] + ["%s ns" % g for g in GENS] + ["augtree/rbtree"], per), "",
+            "long_busy_list split: the search is the same iteration through "
+            "get_vm_area()/remove_vm_area() alone (the hole, the look-up, the lazy "
+            "purges); the page work is the rest (frames, PTEs, flushes, the touch).", "",
+            md_table(["window", "generation", "iteration ns", "search ns", "page work ns",
+                      "search share", "nodes visited per allocation", "purges per iteration"],
+                     split_rows(rows)), "",
+            "augtree/rbtree ratios (lower is better for augtree); the kernel's from the "
+            "5.2 cover letter and the RFC's long_busy_list figure; ours with "
+            "long_busy_list in an empty window and with one %s-page hole above the busy "
+            "areas (performance: the sum of the looped scenarios, equal loop counts)."
+            % HOLE_PAGES, "",
+            md_table(["figure", "kernel machine", "kernel 5.0", "kernel 5.2", "kernel ratio",
+                      "vmaplab, empty window", "vmaplab, one hole"], ratio_rows(rows)), ""] + \
+        why_text(rows, n) + [""]
 
 
 def md_table(header, rows):
@@ -430,18 +624,23 @@ def summary_text(rows, meta, figures):
         "Host: %s, %s CPU(s). Compiler: %s." % (meta["host"]["cpu"], meta["host"]["num_cpus"],
                                                meta["compiler"]),
         "", "## Key figures", "", md_table(["figure", "value"], figures), ""]
+    parts += generations_section(rows)
     rep = meta.get("real_input")
     if rep:
         parts += ["## Real input", "",
-                  "`%s` (%s entries). Each replay keeps every `stride`-th live area in "
-                  "file order (the others dropped), scales sizes by `scale` into `fill` "
-                  "of the window, and keeps unpurged areas as holes or skips them." % (
+                  "`%s` (%s entries). Each replay keeps every `stride`-th area in "
+                  "file order (the others dropped or skipped), scales sizes by `scale` "
+                  "into `fill` of the window, and keeps unpurged areas as holes (vmlist) "
+                  "or as lazily freed areas in their places (rbtree, augtree: sampled "
+                  "and scaled with the live ones), or skips them." % (
                       rep["source"], rep["entries"]), "",
                   md_table(["benchmark", "fill", "scale", "stride", "areas placed",
-                            "live dropped", "unpurged skipped", "holes kept"],
+                            "live dropped", "unpurged skipped", "holes kept",
+                            "lazily freed"],
                            [[r["benchmark"], "%.6g" % r["fill"], "%.6g" % r["scale"],
                              r["stride"], r["areas"], r["dropped"], r["skipped"],
-                             "yes" if r["holes_kept"] else "no"] for r in rep["replays"]]),
+                             "yes" if r["holes_kept"] else "no", r["lazy"]]
+                            for r in rep["replays"]]),
                   ""]
     parts += ["## All benchmarks", "", ALL_NOTE, "", md_table(*all_benchmarks(rows)), ""]
     errs = errors(rows)
@@ -457,7 +656,7 @@ ALL_NOTE = ("ns per operation: median over repetitions; percentiles from one sam
 
 def all_benchmarks(rows):
     """(header, rows) of the table of every benchmark that ran."""
-    cols = ["suite", "benchmark", "param", "ns_per_op", "p50_ns", "p99_ns", "p999_ns",
+    cols = ["suite", "benchmark", "impl", "param", "ns_per_op", "p50_ns", "p99_ns", "p999_ns",
             "max_ns", "pte_writes_per_op", "tlb_flushes_per_op", "slots_scanned_per_op",
             "nodes_visited_per_op"]
     return cols, [[human(num(r, c)) if c == "ns_per_op" else r[c] for c in cols]
@@ -540,11 +739,12 @@ def cpu_model():
 def replay_record(row):
     """What the replay under one real benchmark did, from its param."""
     rec = dict(kv.split("=") for kv in row["param"].split(";") if "=" in kv)
-    return {"benchmark": "%s %s" % (row["benchmark"], row["param"].split(";")[0]),
+    return {"benchmark": "%s %s %s" % (row["benchmark"], row["impl"],
+                                        row["param"].split(";")[0]),
             "fill": float(rec["fill"]), "scale": float(rec["scale"]),
             "stride": int(rec["stride"]), "holes_kept": rec["holes"] == "1",
             "areas": int(rec["areas"]), "dropped": int(rec["dropped"]),
-            "skipped": int(rec["skipped"])}
+            "skipped": int(rec["skipped"]), "lazy": int(rec["lazy"])}
 
 
 def real_input(ctx, rows, source):
@@ -629,6 +829,10 @@ def check_csv(path):
     missing = set(SUITES) - {r["suite"] for r in rows}
     if missing:
         return "suites missing: " + ", ".join(sorted(missing))
+    for suite in GEN_SUITES:
+        gens = set(GENS) - {r["impl"] for r in rows if r["suite"] == suite}
+        if gens:
+            return "%s: generations missing: %s" % (suite, ", ".join(sorted(gens)))
     for r in rows:
         if r["error"]:
             return "%s/%s failed: %s" % (r["suite"], r["benchmark"], r["error"])
@@ -656,8 +860,10 @@ def check_file(d, name):
                 return "not an SVG document"
         elif name == "summary.md":
             with open(path) as f:
-                if "## Key figures" not in f.read():
-                    return "no key figures"
+                text = f.read()
+            for head in ("## Key figures", "## VMALLOC generations"):
+                if head not in text:
+                    return "no section " + head
         elif name == "index.html":
             return check_index(d, path)
         elif name.endswith(".html"):

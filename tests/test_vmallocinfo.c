@@ -1,4 +1,4 @@
-/* /proc/vmallocinfo: parsing every kernel's format, replay into gen 1. */
+/* /proc/vmallocinfo: parsing every kernel's format, replay into every generation. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -29,6 +29,10 @@ static int boot(const char *layout)
 }
 
 static struct vl_config cfg_biscuitos = { .layout = "biscuitos", .debug = true };
+static struct vl_config cfg_rbtree = { .layout = "biscuitos", .debug = true,
+				       .vmalloc = VL_RBTREE };
+static struct vl_config cfg_augtree = { .layout = "biscuitos", .debug = true,
+					.vmalloc = VL_AUGTREE };
 
 static int parse_text(const char *text, struct vl_vmi *v, char *err,
 		      size_t errlen)
@@ -435,21 +439,30 @@ static void test_holes_policy_on_arm(void **state)
 	vl_vmi_free(&v);
 }
 
+/*
+ * Replay of live a (2 pages + guard), an unpurged area of @bytes, live b
+ * (1 page + guard), in all of the window.
+ */
+static void populate_around(uint32_t bytes, struct vl_vmi *v, struct vl_vmi_replay *rep)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf),
+		 "0x1-0x2 12288 a+0x1/0x2 pages=2 vmalloc\n"
+		 "0x1-0x2 %u unpurged vm_area\n"
+		 "0x1-0x2 8192 b+0x1/0x2 pages=1 vmalloc\n", bytes);
+	parse_ok(buf, v);
+	assert_int_equal(vl_vmi_populate(v, 1.0, rep), 0);
+}
+
 /* An unpurged area between two live ones leaves its hole between them. */
 static void test_holes_shape_the_layout(void **state)
 {
-	const char *text =
-		"0x1-0x2 12288 a+0x1/0x2 pages=2 vmalloc\n"
-		"0x1-0x2 %u unpurged vm_area\n"
-		"0x1-0x2 8192 b+0x1/0x2 pages=1 vmalloc\n";
-	char buf[256];
 	struct vl_vmi v;
 	struct vl_vmi_replay rep;
 
 	(void)state;
-	snprintf(buf, sizeof(buf), text, 8192u);
-	parse_ok(buf, &v);
-	assert_int_equal(vl_vmi_populate(&v, 1.0, &rep), 0);
+	populate_around(8192u, &v, &rep);
 	assert_true(rep.holes_kept);
 	assert_int_equal(rep.handles[0], START);
 	assert_int_equal(rep.handles[1], START + 5 * P);   /* after the hole */
@@ -458,12 +471,66 @@ static void test_holes_shape_the_layout(void **state)
 	vl_vmi_free(&v);
 
 	/* a window-sized hole cannot be kept: dropped, b moves down */
-	snprintf(buf, sizeof(buf), text, END - START);
-	parse_ok(buf, &v);
-	assert_int_equal(vl_vmi_populate(&v, 1.0, &rep), 0);
+	populate_around(END - START, &v, &rep);
 	assert_false(rep.holes_kept);
 	assert_int_equal(rep.skipped, 1);
 	assert_int_equal(rep.handles[1], START + 3 * P);
+	vl_vmi_depopulate(&rep);
+	vl_vmi_free(&v);
+}
+
+/*
+ * With lazy freeing an unpurged area waits in its place, lazily freed as in
+ * the snapshot, and is sampled and scaled with the live ones rather than
+ * left out (gen 1 drops the window-sized one above).
+ */
+static void test_unpurged_stay_lazily_freed(void **state)
+{
+	struct vl_vmi v;
+	struct vl_vmi_replay rep;
+
+	(void)state;
+	assert_true(vl.lazy);
+	populate_around(8192u, &v, &rep);
+	assert_int_equal(rep.handles[1], START + 5 * P);   /* after it */
+	assert_int_equal(rep.lazy, 1);
+	assert_int_equal(vmap_lazy_nr, 2);
+	assert_true(vl_vmap_lazy_covers(START + 3 * P));
+	assert_false(vl_vmap_lazy_covers(START));
+	assert_invariants();
+	vl_vmi_depopulate(&rep);
+	vl_vmi_free(&v);
+	purge_vmap_area_lazy();
+
+	/* window-sized: 6661 pages into 6656, 6 of them the minimums */
+	populate_around(END - START, &v, &rep);
+	assert_true(rep.holes_kept);
+	assert_int_equal(rep.skipped, 0);
+	assert_int_equal(rep.lazy, 1);
+	assert_int_equal(rep.handles[0], START);         /* 3 pages -> 2 */
+	assert_int_equal(rep.handles[1], START + 6647 * P);
+	assert_int_equal(vmap_lazy_nr, 6645);
+	assert_true(vl_vmap_lazy_covers(START + 6646 * P));
+	assert_invariants();
+	vl_vmi_depopulate(&rep);
+	vl_vmi_free(&v);
+}
+
+/* The 6.18 snapshot: its 2317 unpurged areas sampled with the live ones. */
+static void test_real_unpurged_on_the_trees(void **state)
+{
+	struct vl_vmi v;
+	struct vl_vmi_replay rep;
+
+	(void)state;
+	load_snapshot(&v);
+	assert_int_equal(vl_vmi_populate(&v, 0.9, &rep), 0);
+	assert_int_equal(rep.stride, 2);                 /* 2538 planned */
+	assert_int_equal(rep.lazy + rep.skipped, 2317);
+	assert_int_equal(rep.lazy, 1158);
+	assert_int_equal(rep.areas + rep.dropped, 221);
+	assert_true(vmap_lazy_nr <= lazy_max_pages());
+	assert_invariants();
 	vl_vmi_depopulate(&rep);
 	vl_vmi_free(&v);
 }
@@ -719,6 +786,10 @@ int main(void)
 		BOOTED(test_populate_biscuitos_and_back, cfg_biscuitos),
 		BOOTED(test_holes_policy_on_arm, cfg_biscuitos),
 		BOOTED(test_holes_shape_the_layout, cfg_biscuitos),
+		BOOTED(test_unpurged_stay_lazily_freed, cfg_rbtree),
+		BOOTED(test_unpurged_stay_lazily_freed, cfg_augtree),
+		BOOTED(test_real_unpurged_on_the_trees, cfg_rbtree),
+		BOOTED(test_real_unpurged_on_the_trees, cfg_augtree),
 		BOOTED(test_scaling_to_the_window, cfg_biscuitos),
 		BOOTED(test_scaling_counts_the_minimum, cfg_biscuitos),
 		BOOTED(test_busy_snapshot_is_sampled, cfg_biscuitos),
