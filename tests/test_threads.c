@@ -306,8 +306,10 @@ static void round_end(uint32_t boot_in_use)
 
 static void run_round(uint32_t round)
 {
+	/* every VMALLOC generation in turn: lazy purge and the pools too */
 	struct vl_config cfg = { .layout = round % 2 ? "biscuitos" : "small",
-				 .cpus = NR_THREADS, .debug = true };
+				 .cpus = NR_THREADS, .debug = true,
+				 .vmalloc = VL_VMLIST + round % 4 };
 	static struct worker w[NR_THREADS];
 	pthread_t t[NR_THREADS];
 	uint32_t boot_in_use;
@@ -328,7 +330,8 @@ static void run_round(uint32_t round)
 	assert_int_equal(vl_thread_enter(0), 0);
 	for (uint32_t c = 0; c < NR_THREADS; c++) {
 		if (w[c].failed[0])
-			fail_msg("round %u (%s): %s", round, cfg.layout, w[c].failed);
+			fail_msg("round %u (%s, generation %d): %s", round, cfg.layout,
+				 (int)cfg.vmalloc, w[c].failed);
 		for (uint32_t j = 0; j < NR_PRIVATE; j++)
 			__free_page(w[c].priv[j]);
 	}
