@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t b = size ? data[0] : 0;
 
 	for (int g = VL_VMLIST; g <= VL_AUGTREE; g++) {
-		struct fuzz_vmalloc_cfg vc = { .gen = (enum vl_vmalloc_gen)g,
+		struct vl_decode_vmalloc vc = { .gen = (enum vl_vmalloc_gen)g,
 					       .lazy_off = b & 0x40,
 					       .vmalloc_size = b & 0x80 ? DIFF_WINDOW : 0 };
 
