@@ -200,7 +200,7 @@ static const char *check_areas(void)
 	uint32_t i = 0, n = 0;
 
 	for (; a; a = vl_vm_next(a), i++, n++) {
-		while (i < model.nareas && model.areas[i].lazy)
+		while (i < model.nareas && !model_area_busy(&model.areas[i]))
 			i++;
 		if (i >= model.nareas || a->addr != model.areas[i].addr ||
 		    a->size != model.areas[i].size)
@@ -209,7 +209,7 @@ static const char *check_areas(void)
 				   i < model.nareas ? model.areas[i].addr : 0,
 				   i < model.nareas ? model.areas[i].size : 0);
 	}
-	while (i < model.nareas && model.areas[i].lazy)
+	while (i < model.nareas && !model_area_busy(&model.areas[i]))
 		i++;
 	return i == model.nareas ? NULL : why("%u busy areas, the model has more", n);
 }
@@ -306,32 +306,6 @@ static void drain(void)
 			"are left", vl_pages_in_use() - (uint32_t)model.pt_pages, vl_vmlist_count());
 }
 
-/* Boot again as @vc asks, when that differs from the decoder's boot. */
-static void reboot(const struct fuzz_vmalloc_cfg *vc)
-{
-	if (dec.cfg.vmalloc == vc->gen && dec.cfg.lazy_off == vc->lazy_off &&
-	    dec.cfg.vmalloc_size == vc->vmalloc_size)
-		return;
-	dec.cfg.vmalloc = vc->gen;
-	dec.cfg.lazy_off = vc->lazy_off;
-	dec.cfg.vmalloc_size = vc->vmalloc_size;
-	if (vl_boot(&dec.cfg))
-		abort();
-}
-
-/* The trace header lines the decoder leaves out. */
-static void print_vmalloc_header(FILE *out)
-{
-	static const char *const names[] = { "vmlist", "vmlist", "rbtree", "augtree" };
-
-	if (dec.cfg.vmalloc > VL_VMLIST)
-		fprintf(out, "vmalloc %s\n", names[dec.cfg.vmalloc]);
-	if (dec.cfg.vmalloc > VL_VMLIST && dec.cfg.lazy_off)
-		fputs("lazy-purge off\n", out);
-	if (dec.cfg.vmalloc_size)
-		fprintf(out, "vmalloc-size %u\n", dec.cfg.vmalloc_size);
-}
-
 static void log_step(const struct vl_dop *op, const struct vl_dres *got)
 {
 	struct fuzz_log *l = log_to;
@@ -346,16 +320,15 @@ static void log_step(const struct vl_dop *op, const struct vl_dres *got)
 }
 
 void fuzz_run_with(enum vl_decode_target target, const uint8_t *data, size_t size,
-		   const struct fuzz_vmalloc_cfg *vc, struct fuzz_log *log)
+		   const struct vl_decode_vmalloc *vc, struct fuzz_log *log)
 {
 	struct vl_dop op;
 	struct vl_dres want, got;
 	const char *w;
 
-	if (vl_decode_begin(&dec, target, data, size))
+	if (vl_decode_begin(&dec, target, data, size, vc))
 		abort();
-	reboot(vc);
-	if (model_init(&model, vl.layout, vl.cpus, vc->gen, vc->gen != VL_VMLIST && !vc->lazy_off))
+	if (model_init(&model, vl.layout, vl.cpus, vl.vmalloc, vl.lazy, vl.vmap_nodes))
 		abort();
 	log_to = log;
 	if (log)
@@ -366,10 +339,8 @@ void fuzz_run_with(enum vl_decode_target target, const uint8_t *data, size_t siz
 	seen_flushes = 0;
 	if (!full_check && (w = vl_check_track_start()))
 		finding(NULL, NULL, "after boot: %s", w);
-	if (fuzz_verbose) {
+	if (fuzz_verbose)
 		vl_decode_print_header(&dec, stdout);
-		print_vmalloc_header(stdout);
-	}
 	while (vl_decode_next(&dec, &op)) {
 		step_no++;
 		model_step(&model, &dec, &op, &want);
@@ -391,27 +362,8 @@ void fuzz_run_with(enum vl_decode_target target, const uint8_t *data, size_t siz
 	model_free(&model);
 }
 
-struct fuzz_vmalloc_cfg fuzz_vmalloc_cfg_of(enum vl_decode_target target, const uint8_t *data,
-					    size_t size)
-{
-	uint8_t b = size ? data[0] : 0;
-
-	if (target != VL_DT_VMALLOC && target != VL_DT_MIXED)
-		return (struct fuzz_vmalloc_cfg){ .gen = VL_VMLIST };
-	switch (b >> 6) {
-	case 0: return (struct fuzz_vmalloc_cfg){ .gen = VL_VMLIST };
-	case 1: return (struct fuzz_vmalloc_cfg){ .gen = VL_RBTREE };
-	case 2: return (struct fuzz_vmalloc_cfg){ .gen = VL_AUGTREE };
-	default:
-		return (struct fuzz_vmalloc_cfg){ .gen = b & 4 ? VL_AUGTREE : VL_RBTREE,
-						  .lazy_off = true };
-	}
-}
-
 int fuzz_run(enum vl_decode_target target, const uint8_t *data, size_t size)
 {
-	struct fuzz_vmalloc_cfg vc = fuzz_vmalloc_cfg_of(target, data, size);
-
-	fuzz_run_with(target, data, size, &vc, NULL);
+	fuzz_run_with(target, data, size, NULL, NULL);
 	return 0;
 }

@@ -215,7 +215,7 @@ static int get_area(struct model *m, uint32_t size, bool ioremap)
 static int find_area(const struct model *m, vaddr_t addr)
 {
 	for (uint32_t i = 0; i < m->nareas; i++)
-		if (m->areas[i].addr == addr && !m->areas[i].lazy)
+		if (m->areas[i].addr == addr && model_area_busy(&m->areas[i]))
 			return (int)i;
 	return -1;
 }
@@ -415,6 +415,7 @@ void model_step(struct model *m, const struct vl_decoder *d,
 	uint32_t pfn = uses_page(op->kind) ? page_to_pfn(o->page) : 0;
 
 	*w = (struct vl_dres){ 0 };
+	m->vm.cpu = op->cpu;  /* an allocation's: its node in generation 4 */
 	switch (op->kind) {
 	case OP_PAGE:
 		w->has_pfn = alloc(m, op->flag, &w->pfn);
@@ -438,12 +439,13 @@ void model_step(struct model *m, const struct vl_decoder *d,
 		return;
 	case OP_EXPECT: w->read = (uint8_t)op->byte; return;
 	case OP_FAIL_ALLOC: m->countdown = op->num; return;
+	case OP_PURGE: w->num = model_purge(m); return;
 	default: return;
 	}
 }
 
 int model_init(struct model *m, const struct vl_layout *l, uint32_t cpus,
-	       enum vl_vmalloc_gen gen, bool lazy)
+	       enum vl_vmalloc_gen gen, bool lazy, uint32_t nodes)
 {
 	memset(m, 0, offsetof(struct model, count));
 	memset(m->count, 0, l->last_pkmap * sizeof(*m->count));
@@ -453,6 +455,7 @@ int model_init(struct model *m, const struct vl_layout *l, uint32_t cpus,
 	m->cpus = cpus;
 	m->vm.gen = gen;
 	m->vm.lazy = lazy;
+	m->vm.nodes = gen == VL_NODES ? nodes : 0;
 	m->zone[0] = (struct model_zone){ .end = l->lowmem_pages };
 	m->zone[1] = (struct model_zone){ .fresh = l->lowmem_pages,
 					  .end = l->lowmem_pages + l->highmem_pages };
@@ -467,7 +470,7 @@ int model_init(struct model *m, const struct vl_layout *l, uint32_t cpus,
 	m->allocs = 0;  /* vl_boot() zeroes the counters after that */
 	m->boot_tables = m->pt_pages;
 	m->pfn_slot = calloc(l->highmem_pages ? l->highmem_pages : 1, sizeof(*m->pfn_slot));
-	return m->pfn_slot ? 0 : -ENOMEM;
+	return m->pfn_slot && model_pools_init(m) ? 0 : -ENOMEM;
 }
 
 void model_free(struct model *m)

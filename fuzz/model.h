@@ -5,7 +5,8 @@
  * ones.  PKMAP: the four count states per slot.  FIXMAP: the slot formula
  * and one PTE per slot.  VMALLOC: a sorted array of the areas that hold
  * space, placed by each generation's rule (model_vmalloc.c) and freed at
- * once or lazily.  It predicts results and the event counts that matter.
+ * once or lazily, and generation 4's pools.  It predicts results and the
+ * event counts that matter.
  */
 #ifndef FUZZ_MODEL_H
 #define FUZZ_MODEL_H
@@ -21,6 +22,20 @@ struct model_area {
 	uint32_t *pfns;
 	vaddr_t array;       /* vmalloc over 1024 pages: its page array's area */
 	bool lazy;           /* freed, holding its space until the next purge */
+	bool pooled;         /* nodes: free, in a pool, out of the free space */
+	uint8_t node;        /* nodes: the node that allocated it + 1, 0 none */
+};
+
+/* nodes: busy (not waiting for a purge, not in a pool). */
+static inline bool model_area_busy(const struct model_area *a)
+{
+	return !a->lazy && !a->pooled;
+}
+
+/* nodes: one pool, the starts of its areas, head first. */
+struct model_pool {
+	vaddr_t *start;
+	uint32_t len, cap;
 };
 
 /*
@@ -45,7 +60,12 @@ struct model_vmalloc {
 	 * model_settle() checks the core's against them */
 	bool pending, pending_purged;
 	uint32_t pending_size, pending_align;
+	/* generation 4 (6.9+): nodes, and with more than one a pool per node
+	 * and size in pages (MODEL_POOLS of them), the allocating CPU */
+	uint32_t nodes, cpu;
+	struct model_pool *pool;     /* [node * MODEL_POOLS + pages - 1] */
 };
+#define MODEL_POOLS 256u
 
 struct model_zone {
 	uint32_t end;          /* one past the zone's last frame index */
@@ -76,10 +96,11 @@ struct model {
 
 /*
  * model_init - the state right after vl_boot() of layout @l, @cpus CPUs,
- * VMALLOC generation @gen, lazy freeing @lazy; -ENOMEM on no memory.
+ * VMALLOC generation @gen, lazy freeing @lazy, @nodes vmap nodes
+ * (generation 4); -ENOMEM on no memory.
  */
 int model_init(struct model *m, const struct vl_layout *l, uint32_t cpus,
-	       enum vl_vmalloc_gen gen, bool lazy);
+	       enum vl_vmalloc_gen gen, bool lazy, uint32_t nodes);
 void model_free(struct model *m);
 /*
  * model_step - predict @op (about to run on @d's machine) into @want and
@@ -115,8 +136,12 @@ const char *model_settle(struct model *m, const struct vl_dres *got,
  * MODEL_PENDING (see model_settle): not known before the core answers.
  */
 int model_place(struct model *m, uint32_t size, uint32_t align, uint32_t *i);
+/* model_purge - the purge operation: decay, flush, refill; areas purged. */
+uint32_t model_purge(struct model *m);
 /* model_release - area @i leaves: freed now (one range flush) or lazily. */
 void model_release(struct model *m, uint32_t i);
+/* model_pools_init - generation 4's empty pools; false: no memory. */
+bool model_pools_init(struct model *m);
 /* model_ioremap_align - VM_IOREMAP's alignment of @size bytes (bytes). */
 uint32_t model_ioremap_align(const struct model *m, uint32_t size);
 void model_vmalloc_free(struct model *m);

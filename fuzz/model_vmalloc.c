@@ -12,9 +12,18 @@
  *    to a page; above, a block of size + align - 1 is searched for, so a
  *    smaller block that happens to fit may be taken or not by the tree's
  *    shape: the model then checks the answer against the allowed ones.
+ *  - nodes (6.9+): augtree's search, but with more than one node a
+ *    request first looks at the head of its CPU's node's pool for its
+ *    size (pages, guard included, up to 256): taken if aligned, else moved
+ *    to the pool's tail.  Pooled areas are free yet outside the free
+ *    space, so here they hold space like busy ones.
  * Lazy freeing: a freed area keeps its space until a purge, which runs
  * when the waiting pages exceed fls(CPUs) * 8192 and once when a search
- * fails (then the search is retried).
+ * fails (then the search is retried).  With nodes a purge first gives the
+ * first quarter (len >> 2) of every pool back to the free space, every
+ * pool whole after a failed search; then each purged area that has a node
+ * and at most 256 pages goes, lowest address first, to the head of its
+ * node's pool (unless the search failed), the others to the free space.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -223,7 +232,7 @@ static enum outcome search(struct model *m, uint64_t size, uint32_t align, vaddr
 	switch (m->vm.gen) {
 	case VL_RBTREE:
 		return cached_search(m, size, align, addr) ? FOUND : NONE;
-	case VL_AUGTREE:
+	case VL_AUGTREE: case VL_NODES:
 		r = aug_search(m, size, align);
 		if (!r.fit)
 			return NONE;
@@ -245,20 +254,130 @@ static void drop_entry(struct model *m, uint32_t i)
 	m->nareas--;
 }
 
-/* One flush over the waiting areas, then their space back, newest first. */
-static void purge(struct model *m)
+/* ---- nodes: the pools ---- */
+
+static struct model_pool *pool_of(const struct model *m, uint32_t node, uint32_t size)
+{
+	uint32_t pages = size / PAGE;
+
+	if (!m->vm.pool || pages > MODEL_POOLS)
+		return NULL;
+	return &m->vm.pool[node * MODEL_POOLS + pages - 1];
+}
+
+bool model_pools_init(struct model *m)
+{
+	if (m->vm.nodes < 2)
+		return true;  /* one node never pools */
+	m->vm.pool = calloc((size_t)m->vm.nodes * MODEL_POOLS, sizeof(*m->vm.pool));
+	return m->vm.pool != NULL;
+}
+
+static void pool_push(struct model_pool *p, vaddr_t start, bool at_head)
+{
+	if (p->len == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 8;
+		p->start = realloc(p->start, p->cap * sizeof(*p->start));
+		if (!p->start)
+			abort();
+	}
+	if (at_head) {
+		memmove(&p->start[1], &p->start[0], p->len * sizeof(*p->start));
+		p->start[0] = start;
+	} else {
+		p->start[p->len] = start;
+	}
+	p->len++;
+}
+
+static vaddr_t pool_pop_head(struct model_pool *p)
+{
+	vaddr_t head = p->start[0];
+
+	memmove(&p->start[0], &p->start[1], --p->len * sizeof(*p->start));
+	return head;
+}
+
+/* The node a request of this CPU allocates for (+1), 0 with one node. */
+static uint8_t node_of_cpu(const struct model *m)
+{
+	return m->vm.nodes > 1 ? (uint8_t)(m->vm.cpu % m->vm.nodes + 1u) : 0;
+}
+
+/* The head of the request's pool if aligned (its index), else rotated; -1. */
+static int32_t pool_take(struct model *m, uint32_t size, uint32_t align)
+{
+	uint8_t node = node_of_cpu(m);
+	struct model_pool *p = node ? pool_of(m, node - 1u, size) : NULL;
+	vaddr_t head;
+	int32_t i;
+
+	if (!p || !p->len)
+		return -1;
+	head = pool_pop_head(p);
+	if (head % align) {
+		pool_push(p, head, false);
+		return -1;
+	}
+	i = index_of(m, head);
+	m->areas[i] = (struct model_area){ .addr = head, .size = size, .node = node };
+	return i;
+}
+
+/* Every pool's first len >> 2 areas (all when @full) back to free space. */
+static void decay_pools(struct model *m, bool full)
+{
+	for (uint32_t k = 0; m->vm.pool && k < m->vm.nodes * MODEL_POOLS; k++) {
+		struct model_pool *p = &m->vm.pool[k];
+		uint32_t n = full ? p->len : p->len >> 2;
+
+		while (n--)
+			drop_entry(m, (uint32_t)index_of(m, pool_pop_head(p)));
+	}
+}
+
+static bool pools_empty(const struct model *m)
+{
+	for (uint32_t k = 0; m->vm.pool && k < m->vm.nodes * MODEL_POOLS; k++)
+		if (m->vm.pool[k].len)
+			return false;
+	return true;
+}
+
+/*
+ * One flush over the waiting areas, then their space back, newest first;
+ * with nodes, the pools decay first (whole after a failed search: @full)
+ * and take the purged areas in address order, unless @full.
+ */
+static void purge(struct model *m, bool full)
 {
 	struct model_vmalloc *v = &m->vm;
 	uint32_t n = v->npurge;
 
+	decay_pools(m, full);
 	if (!n)
 		return;
 	m->range_flushes++;
+	/* lowest first, so each pool ends with the highest at its head */
+	for (uint32_t i = 0; v->pool && !full && i < m->nareas; i++) {
+		struct model_area *a = &m->areas[i];
+		struct model_pool *p = a->lazy && a->node ? pool_of(m, a->node - 1u, a->size)
+							  : NULL;
+
+		if (p) {
+			v->lazy_nr -= a->size / PAGE;
+			a->lazy = false;
+			a->pooled = true;
+			pool_push(p, a->addr, true);
+		}
+	}
 	while (v->npurge) {
 		uint32_t i = (uint32_t)index_of(m, v->purge[--v->npurge]);
 
-		v->lazy_nr -= m->areas[i].size / PAGE;
-		drop_entry(m, i);
+		if (m->areas[i].lazy) {
+			v->lazy_nr -= m->areas[i].size / PAGE;
+			drop_entry(m, i);
+		}
 	}
 	v->purges++;
 	v->purged_areas += n;
@@ -276,7 +395,7 @@ static uint32_t insert_area(struct model *m, vaddr_t addr, uint32_t size)
 	}
 	for (i = m->nareas; i > 0 && m->areas[i - 1].addr > addr; i--)
 		m->areas[i] = m->areas[i - 1];
-	m->areas[i] = (struct model_area){ .addr = addr, .size = size };
+	m->areas[i] = (struct model_area){ .addr = addr, .size = size, .node = node_of_cpu(m) };
 	m->nareas++;
 	if (m->vm.gen == VL_RBTREE) {
 		m->vm.cache_set = true;
@@ -296,11 +415,17 @@ static int pend(struct model *m, uint32_t size, uint32_t align, bool purged)
 
 int model_place(struct model *m, uint32_t size, uint32_t align, uint32_t *i)
 {
+	int32_t pooled = pool_take(m, size, align);
 	vaddr_t addr;
-	enum outcome o = search(m, size, align, &addr);
+	enum outcome o;
 
+	if (pooled >= 0) {
+		*i = (uint32_t)pooled;
+		return 0;
+	}
+	o = search(m, size, align, &addr);
 	if (o == NONE && m->vm.gen != VL_VMLIST) {
-		purge(m);
+		purge(m, true);
 		o = search(m, size, align, &addr);
 		if (o == UNKNOWN)
 			return pend(m, size, align, true);
@@ -311,6 +436,14 @@ int model_place(struct model *m, uint32_t size, uint32_t align, uint32_t *i)
 		return -ENOMEM;
 	*i = insert_area(m, addr, size);
 	return 0;
+}
+
+uint32_t model_purge(struct model *m)
+{
+	uint32_t n = m->vm.npurge;
+
+	purge(m, false);
+	return n;
 }
 
 void model_release(struct model *m, uint32_t i)
@@ -332,7 +465,21 @@ void model_release(struct model *m, uint32_t i)
 	v->purge[v->npurge++] = m->areas[i].addr;
 	v->lazy_nr += m->areas[i].size / PAGE;
 	if (v->lazy_nr > model_lazy_max(m))
-		purge(m);
+		purge(m, false);
+}
+
+/*
+ * nodes: did the core's first search fail when nothing waited for a purge,
+ * which decays every pool without counting a purge?  Yes when it failed,
+ * or when @addr (0: failed) is no answer of the first search.  If it is
+ * an answer of both, the model takes the first search's (the 5.2+ search
+ * then looks at one block only, the tree's root; a retry landing on the
+ * aligned start of another fitting block is rare).
+ */
+static bool decayed_unseen(const struct model *m, uint32_t size, uint32_t align, vaddr_t addr)
+{
+	return m->vm.pool && !m->vm.npurge && !pools_empty(m) && aug_allowed(m, size, align, 0) &&
+	       (!addr || !aug_allowed(m, size, align, addr));
 }
 
 const char *model_settle(struct model *m, const struct vl_dres *got,
@@ -351,7 +498,9 @@ const char *model_settle(struct model *m, const struct vl_dres *got,
 		if (!aug_allowed(m, size, align, 0))
 			return snprintf(why, len, "purged although a free block of size + align "
 					"- 1 was there"), why;
-		purge(m);
+		purge(m, true);
+	} else if (!v->pending_purged && decayed_unseen(m, size, align, addr)) {
+		purge(m, true);  /* nothing waited: the pools decay, no purge counted */
 	}
 	if (core_purges != v->purges)
 		return snprintf(why, len, "%llu purges, the model says %llu",
@@ -368,6 +517,10 @@ const char *model_settle(struct model *m, const struct vl_dres *got,
 
 void model_vmalloc_free(struct model *m)
 {
+	for (uint32_t k = 0; m->vm.pool && k < m->vm.nodes * MODEL_POOLS; k++)
+		free(m->vm.pool[k].start);
+	free(m->vm.pool);
+	m->vm.pool = NULL;
 	free(m->vm.purge);
 	m->vm.purge = NULL;
 	m->vm.npurge = m->vm.purge_cap = 0;

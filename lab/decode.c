@@ -411,10 +411,8 @@ static vaddr_t probe_address(struct vl_decoder *d)
 }
 
 /* Sizes: mostly a few pages, sometimes odd, huge, zero or absurd. */
-static uint32_t area_size(struct vl_decoder *d)
+static uint32_t area_size(uint32_t a, uint32_t b)
 {
-	uint32_t a = take(d), b = take(d);
-
 	switch (a % 8) {
 	case 5:
 		return (1u + b * 4u) * PAGE_SIZE;
@@ -427,16 +425,24 @@ static uint32_t area_size(struct vl_decoder *d)
 	}
 }
 
+/*
+ * A vmalloc or get_vm_area: its size, then (get_vm_area) a byte whose bit
+ * 0 asks for VM_IOREMAP.  The CPU it runs on (generation 4's node) comes
+ * from bits those bytes leave to spare, so inputs from before keep their
+ * sizes: size bytes a, b give (a ^ b) >> 3, the ioremap byte its bits
+ * 1-7.  Any CPU goes with any size: area_size() reads at most one of a's
+ * and b's bits 3-7.
+ */
 static void dec_area(struct vl_decoder *d, bool get)
 {
-	uint32_t size = area_size(d);
-	bool ioremap = get && (take(d) & 1);
+	uint32_t a = take(d), b = take(d), size = area_size(a, b), c = get ? take(d) : 0;
+	uint32_t cpu = (((a ^ b) >> 3) + (c >> 1)) % vl.cpus;
 	int oi = new_obj(d, true);
 
 	if (oi >= 0)
 		push_back(d, &(struct vl_dop){ .kind = get ? OP_GET_VM_AREA : OP_VMALLOC,
 					       .obj = (uint32_t)oi, .num = size,
-					       .flag = ioremap });
+					       .flag = c & 1, .cpu = cpu });
 }
 
 static void dec_vmap(struct vl_decoder *d)
@@ -575,7 +581,11 @@ static void decode_one(struct vl_decoder *d)
 	case D_VMAP: dec_vmap(d); break;
 	case D_VUNMAP: push_pick(d, OP_VUNMAP, vmapped); break;
 	case D_FAIL_ALLOC:
-		push_back(d, &(struct vl_dop){ .kind = OP_FAIL_ALLOC, .num = 1u + take(d) % 32u });
+		a = take(d);
+		if (d->purge_ops && a >= 0xE0u)
+			push_back(d, &(struct vl_dop){ .kind = OP_PURGE });
+		else
+			push_back(d, &(struct vl_dop){ .kind = OP_FAIL_ALLOC, .num = 1u + a % 32u });
 		break;
 	}
 }
@@ -819,18 +829,43 @@ void vl_decode_exec(struct vl_decoder *d, const struct vl_dop *op, struct vl_dre
 	record(d, op, res);
 }
 
-int vl_decode_begin(struct vl_decoder *d, enum vl_decode_target target,
-		    const uint8_t *data, size_t len)
+struct vl_decode_vmalloc vl_decode_vmalloc_of(enum vl_decode_target target,
+					      const uint8_t *data, size_t len)
 {
+	uint8_t b = len ? data[0] : 0;
+
+	if (target != VL_DT_VMALLOC && target != VL_DT_MIXED)
+		return (struct vl_decode_vmalloc){ .gen = VL_VMLIST };
+	switch (b >> 6) {
+	case 0: return (struct vl_decode_vmalloc){ .gen = VL_VMLIST };
+	case 1: return (struct vl_decode_vmalloc){ .gen = VL_RBTREE };
+	case 2: return (struct vl_decode_vmalloc){ .gen = VL_AUGTREE };
+	default:
+		if (b & 8)
+			return (struct vl_decode_vmalloc){ .gen = VL_NODES, .purge_ops = true,
+							   .vmap_nodes = (b >> 4) & 3u };
+		return (struct vl_decode_vmalloc){ .gen = b & 4 ? VL_AUGTREE : VL_RBTREE,
+						   .lazy_off = true };
+	}
+}
+
+int vl_decode_begin(struct vl_decoder *d, enum vl_decode_target target,
+		    const uint8_t *data, size_t len, const struct vl_decode_vmalloc *vc)
+{
+	struct vl_decode_vmalloc v = vc ? *vc : vl_decode_vmalloc_of(target, data, len);
 	uint8_t b;
 
-	*d = (struct vl_decoder){ .target = target, .bulk_obj = -1 };
+	*d = (struct vl_decoder){ .target = target, .bulk_obj = -1, .purge_ops = v.purge_ops };
 	d->data = data;
 	d->len = len;
 	b = take(d);
 	d->cfg = (struct vl_config){ .layout = (b & 0x3Cu) == 0x3Cu ? "biscuitos" : "small",
 				     .debug = true,
-				     .cpus = 1u + b % 4u };
+				     .cpus = 1u + b % 4u,
+				     .vmalloc = v.gen,
+				     .lazy_off = v.lazy_off,
+				     .vmalloc_size = v.vmalloc_size,
+				     .vmap_nodes = v.vmap_nodes };
 	d->cap = 64;
 	d->obj = malloc(d->cap * sizeof(*d->obj));
 	d->live = malloc(d->cap * sizeof(*d->live));
@@ -870,7 +905,7 @@ uint32_t vl_decode_leftover(const struct vl_decoder *d, uint32_t *objs, uint32_t
 static int op_text(const struct vl_decoder *d, const struct vl_dop *op, char *s, size_t n)
 {
 	const struct vl_dobj *o = &d->obj[op->obj];
-	char name[16] = "", cpu[16] = "";
+	char name[16] = "", cpu[16] = "", area_cpu[16] = "";
 	int k;
 
 	/* operations without an object leave op->obj 0, maybe never bound */
@@ -878,6 +913,9 @@ static int op_text(const struct vl_decoder *d, const struct vl_dop *op, char *s,
 		snprintf(name, sizeof(name), "%c%u", o->is_area ? 'A' : 'P', o->name);
 	if (op->cpu)
 		snprintf(cpu, sizeof(cpu), " cpu=%u", op->cpu);
+	/* with several CPUs an allocation names its own, even CPU 0 */
+	if (d->cfg.cpus > 1)
+		snprintf(area_cpu, sizeof(area_cpu), " cpu=%u", op->cpu);
 	switch (op->kind) {
 	case OP_PAGE: return snprintf(s, n, "page %s %s", name, op->flag ? "high" : "low");
 	case OP_FREE_PAGE: return snprintf(s, n, "free-page %s", name);
@@ -892,9 +930,10 @@ static int op_text(const struct vl_decoder *d, const struct vl_dop *op, char *s,
 	case OP_VIRT_TO_FIX: return snprintf(s, n, "virt_to_fix 0x%08x", op->num);
 	case OP_SET_FIXMAP: return snprintf(s, n, "set_fixmap %u %s", op->num, name);
 	case OP_CLEAR_FIXMAP: return snprintf(s, n, "clear_fixmap %u", op->num);
-	case OP_VMALLOC: return snprintf(s, n, "vmalloc %s %u", name, op->num);
+	case OP_VMALLOC: return snprintf(s, n, "vmalloc %s %u%s", name, op->num, area_cpu);
 	case OP_GET_VM_AREA:
-		return snprintf(s, n, "get_vm_area %s %u%s", name, op->num, op->flag ? " ioremap" : "");
+		return snprintf(s, n, "get_vm_area %s %u%s%s", name, op->num,
+				op->flag ? " ioremap" : "", area_cpu);
 	case OP_VFREE: return snprintf(s, n, "vfree %s", name);
 	case OP_VUNMAP: return snprintf(s, n, "vunmap %s", name);
 	case OP_VMAP:
@@ -906,6 +945,7 @@ static int op_text(const struct vl_decoder *d, const struct vl_dop *op, char *s,
 		return snprintf(s, n, "%s %s %u %u cpu=%u", op->kind == OP_WRITE ? "write" : "expect",
 				name, op->num, op->byte, op->cpu);
 	case OP_FAIL_ALLOC: return snprintf(s, n, "fail-alloc %u", op->num);
+	case OP_PURGE: return snprintf(s, n, "purge");
 	default: return snprintf(s, n, "check");
 	}
 }
@@ -921,6 +961,8 @@ static void result_text(const struct vl_decoder *d, const struct vl_dop *op,
 		snprintf(s, n, "read 0x%02x, wanted 0x%02x", res->read, op->byte);
 	else if (op->kind == OP_PAGE || op->kind == OP_KMAP_ATOMIC_TO_PAGE)
 		snprintf(s, n, res->has_pfn ? "pfn 0x%x" : "none", res->pfn);
+	else if (op->kind == OP_PURGE)
+		snprintf(s, n, "purged %u", res->num);
 	else if (op->kind == OP_VIRT_TO_FIX)
 		snprintf(s, n, "%u", res->num);
 	else if (res->addr)
@@ -945,8 +987,22 @@ void vl_decode_print(const struct vl_decoder *d, const struct vl_dop *op,
 
 void vl_decode_print_header(const struct vl_decoder *d, FILE *out)
 {
+	static const char *const gen_name[] = {
+		[VL_VMLIST] = "vmlist", [VL_RBTREE] = "rbtree",
+		[VL_AUGTREE] = "augtree", [VL_NODES] = "nodes",
+	};
+	const struct vl_config *c = &d->cfg;
+
 	fprintf(out, "# %s fuzz input (vmaplab decode)\nlayout %s\ncpus %u\ndebug on\n",
-		profiles[d->target].name, d->cfg.layout, d->cfg.cpus);
+		profiles[d->target].name, c->layout, c->cpus);
+	if (c->vmalloc > VL_VMLIST)
+		fprintf(out, "vmalloc %s\n", gen_name[c->vmalloc]);
+	if (c->vmalloc > VL_VMLIST && c->lazy_off)
+		fputs("lazy-purge off\n", out);
+	if (c->vmalloc_size)
+		fprintf(out, "vmalloc-size %u\n", c->vmalloc_size);
+	if (c->vmap_nodes)
+		fprintf(out, "vmap-nodes %u\n", c->vmap_nodes);
 }
 
 int vl_decode_file(enum vl_decode_target target, const uint8_t *data, size_t len, FILE *out)
@@ -956,7 +1012,7 @@ int vl_decode_file(enum vl_decode_target target, const uint8_t *data, size_t len
 	struct vl_dres res;
 	uint32_t left[8], n;
 
-	if (!d || vl_decode_begin(d, target, data, len)) {
+	if (!d || vl_decode_begin(d, target, data, len, NULL)) {
 		free(d);
 		return -ENOMEM;
 	}

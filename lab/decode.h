@@ -5,7 +5,8 @@
  *
  * Input: byte 0 picks the CPU count (1 + b % 4) and the layout (bits 2-5
  * all set: "biscuitos", else "small", whose limits are a few operations
- * away, so most inputs reach them);
+ * away, so most inputs reach them), and for the vmalloc and mixed
+ * targets the VMALLOC generation (bits 6-7, vl_decode_vmalloc_of());
  * then each operation is an opcode byte and its argument bytes (0 once
  * the input is used up).  Object arguments are indices taken modulo the objects an operation may
  * legally use, so nothing is ever rejected.  Opcodes 0xF8..0xFF end the
@@ -42,7 +43,9 @@ struct vl_dop {
 	uint32_t obj;        /* the page or area it binds or uses */
 	uint32_t num;        /* bytes, index, address, offset or count */
 	uint32_t byte;       /* write/expect value */
-	uint32_t cpu;
+	uint32_t cpu;        /* the CPU it runs on: kmap_atomic and accesses
+				their slot's or a byte's, vmalloc and
+				get_vm_area a byte's (dec_area), others 0 */
 	int km;              /* enum km_type */
 	bool flag;           /* page: highmem; get_vm_area: ioremap */
 	bool must_bug;       /* a probe: the kernel must BUG here */
@@ -101,18 +104,43 @@ struct vl_decoder {
 	uint32_t slot_owner[LAST_PKMAP_MAX];  /* obj + 1 of each slot's last kmap */
 	int32_t bulk_obj;            /* bulk: the page in progress, -1 none */
 	uint8_t bulk_stage;          /* bulk: 0 new page, 1 kmap, 2 done */
+	bool purge_ops;              /* see struct vl_decode_vmalloc */
 	bool ended;                  /* a probe ran: no teardown */
 	bool dead;                   /* a BUG stopped the machine */
 	char bug[256];
 };
 
+/* How an input boots VMALLOC. */
+struct vl_decode_vmalloc {
+	enum vl_vmalloc_gen gen;
+	bool lazy_off;           /* generations 2 to 4: free at once */
+	uint32_t vmalloc_size;   /* bytes; 0 = the layout's window */
+	uint32_t vmap_nodes;     /* generation 4: nodes; 0 = one per CPU */
+	bool purge_ops;          /* fail-alloc arguments from 0xE0 purge instead */
+};
+
+/*
+ * vl_decode_vmalloc_of - the VMALLOC an input of @target boots.  vmalloc
+ * and mixed: byte 0's bits 6-7 say 0 vmlist, 1 rbtree, 2 augtree, 3 with
+ * bit 3 clear lazy purge off (augtree if bit 2 is set, else rbtree), 3
+ * with bit 3 set nodes (lazy) with bits 4-5 nodes (0: one per CPU), and
+ * a fail-alloc argument byte from 0xE0 on is a purge instead (small
+ * windows never reach lazy_max_pages(), and only a purge fills the
+ * pools).  Inputs from before generation 4 keep their meaning unless
+ * bits 6, 7 and 3 are all set (none in corpus/).  Other targets: vmlist.
+ */
+struct vl_decode_vmalloc vl_decode_vmalloc_of(enum vl_decode_target target,
+					      const uint8_t *data, size_t len);
+
 /*
  * vl_decode_begin - boot the machine byte 0 asks for (small or biscuitos,
- * 1-4 CPUs, debug on) and install a BUG handler that vl_decode_exec()
- * turns into vl_dres.bugged.  Returns 0, or -ENOMEM.
+ * 1-4 CPUs, debug on) with the VMALLOC @vc says (NULL: the one
+ * vl_decode_vmalloc_of() reads) and install a BUG handler that
+ * vl_decode_exec() turns into vl_dres.bugged.  Returns 0, or -ENOMEM
+ * (no host memory, or a boot @vc makes fail: -EINVAL from vl_boot()).
  */
 int vl_decode_begin(struct vl_decoder *d, enum vl_decode_target target,
-		    const uint8_t *data, size_t len);
+		    const uint8_t *data, size_t len, const struct vl_decode_vmalloc *vc);
 /* vl_decode_end - shut the machine down, restore the BUG handler. */
 void vl_decode_end(struct vl_decoder *d);
 
@@ -134,7 +162,7 @@ uint32_t vl_decode_leftover(const struct vl_decoder *d, uint32_t *objs, uint32_t
 /* vl_decode_print - @op as one trace line; with @res, its result as a comment. */
 void vl_decode_print(const struct vl_decoder *d, const struct vl_dop *op,
 		     const struct vl_dres *res, FILE *out);
-/* The trace header lines of the decoded machine. */
+/* The trace header lines of the decoded machine, VMALLOC's included. */
 void vl_decode_print_header(const struct vl_decoder *d, FILE *out);
 
 /*

@@ -59,8 +59,8 @@ target_of() {
 # What an input stands for: the decoded trace (the trace target's inputs
 # are traces already), then the first violated invariant as the binary $3
 # (default: the plain replay build) reports it.  The trace comes from the
-# plain build's -v, which knows the generation byte 0 selects (vmaplab
-# decode does not) and the vmalloc_diff target's three runs.
+# plain build's -v, which knows the vmalloc_diff target's five runs (one
+# per generation, and nodes once more with one node).
 explain() {
 	local target=$1 file=$2 bin=${3:-${RUN:-} $FUZZ_DIR/plain/$1}
 	echo "--- decoded trace ($target): $file"
