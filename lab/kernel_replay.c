@@ -81,7 +81,7 @@ struct kr_state {
 	uint32_t nlate, late_cap;
 	uint32_t *purge_line;  /* first pass: the trace lines of the purges */
 	uint32_t npurge, purge_cap;
-	uint32_t next_purge;   /* index of the next purge event */
+	uint32_t next_purge;   /* index of the next purge event, or below it */
 	bool early;            /* that purge has already run (see purge_early()) */
 	uint32_t early_n;
 	struct vmap_purge_record early_rec;
@@ -511,6 +511,8 @@ static bool claim(struct kr_state *s, const struct vl_kc_event *ev)
  */
 static bool purge_early(struct kr_state *s, uint32_t line)
 {
+	while (s->next_purge < s->npurge && s->purge_line[s->next_purge] <= line)
+		s->next_purge++;
 	if (s->early || s->next_purge == s->npurge ||
 	    s->purge_line[s->next_purge] - line > KR_PURGE_AHEAD)
 		return false;
@@ -636,7 +638,6 @@ static int do_purge(struct kr_state *s, const struct vl_kc_event *ev,
 	s->res->purges_ok += match;
 	s->purged = true;
 	s->early = false;
-	s->next_purge++;
 	snprintf(k, sizeof(k), "%llu +0x%08llx-+0x%08llx", (unsigned long long)ev->nr,
 		 (unsigned long long)(uint32_t)ks, (unsigned long long)(uint32_t)ke);
 	snprintf(m, sizeof(m), n ? "%u +0x%08x-+0x%08x" : "%u", n, p->start - base,

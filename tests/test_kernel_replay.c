@@ -221,7 +221,8 @@ static void test_marked_free_the_snapshot_shows(void **state)
 /*
  * The kernel records a purge when it has finished: here CPU 0's
  * allocation of 0xa000, purged space, comes before the purge's event.
- * The purge runs early, the choice applies, the purge still agrees.
+ * The purge runs early, the choice applies, the purge still agrees; a
+ * purge left out before the markers does not hide the one ahead.
  */
 static void test_purge_recorded_late(void **state)
 {
@@ -236,8 +237,14 @@ static void test_purge_recorded_late(void **state)
 	replace_in("trace.txt", "   seccomp_storm-4595    [000] .....  1053.345800: alloc_vmap_area: "
 		   "va_start: 18446683600570064896 size=8192 align=1 vstart=0xffffc90000000000 "
 		   "vend=0xffffe8ffffffffff failed=0\n", "");
+	replace_in("trace.txt", KR_FIRST_EVENT, KR_EV "0000: purge_vmap_area_lazy: start=0x0 "
+		   "end=0x0 num_purged=0\n" KR_MARK("before-begin") KR_MARK("before-end")
+		   KR_FIRST_EVENT);
+	replace_in("trace.txt", KR_LAST_EVENT, KR_LAST_EVENT KR_MARK("after-begin")
+		   KR_MARK("after-end"));
 	assert_int_equal(vl_kernel_replay(dir, VL_NODES, true, NULL, &r, err, sizeof(err)), 0);
 	remove_capture();
+	assert_int_equal(r.ignored_before, 1);
 	assert_int_equal(r.early_purges, 1);
 	assert_int_equal(r.purges_ok, 1);
 	assert_int_equal(r.diverged, 0);
