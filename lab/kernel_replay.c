@@ -908,37 +908,45 @@ static int run_guarded(struct kr_state *s, struct kr_areas *before)
 	return r;
 }
 
+/* The first pass, the initial state and the window: 0 or an error. */
+static int prepare(struct kr_state *s, enum vl_vmalloc_gen gen, struct kr_areas *before)
+{
+	const struct kr_range *r;
+	int rc;
+
+	if ((rc = read_machine(s)) || (rc = each_event(s, NULL)))
+		return rc;
+	r = main_range(s);
+	if (!r) {
+		snprintf(s->err, s->errlen, "%s: no successful alloc_vmap_area event: the "
+			 "VMALLOC range is unknown", s->dir);
+		return -EINVAL;
+	}
+	s->res->cpus = s->res->cpus ? s->res->cpus : s->max_cpu + 1u;
+	s->res->vstart = r->vstart;
+	s->res->vend = r->vend;
+	if ((rc = read_snapshot(s, "vmallocinfo.before", before)))
+		return rc;
+	return boot_window(s, r, before, gen);
+}
+
 int vl_kernel_replay(const char *dir, enum vl_vmalloc_gen gen, bool check,
 		     FILE *csv, struct vl_kr_result *res, char *err, size_t errlen)
 {
 	struct kr_state s = { .dir = dir, .res = res, .csv = csv, .check = check,
 			      .err = err, .errlen = errlen };
-	const struct kr_range *r;
 	struct kr_areas before = { 0 };
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	check_line = 0;
-	if ((rc = read_machine(&s)) || (rc = each_event(&s, NULL)))
-		return rc;
-	r = main_range(&s);
-	if (!r) {
-		snprintf(err, errlen, "%s: no successful alloc_vmap_area event: the VMALLOC "
-			 "range is unknown", dir);
-		return -EINVAL;
+	rc = prepare(&s, gen, &before);
+	if (!rc) {
+		if (csv)
+			fprintf(csv, "line,event,cpu,kernel,model,match\n");
+		rc = run_guarded(&s, &before);
+		vl_shutdown();
 	}
-	res->cpus = res->cpus ? res->cpus : s.max_cpu + 1u;
-	res->vstart = r->vstart;
-	res->vend = r->vend;
-	if ((rc = read_snapshot(&s, "vmallocinfo.before", &before)) ||
-	    (rc = boot_window(&s, r, &before, gen))) {
-		free(before.a);
-		return rc;
-	}
-	if (csv)
-		fprintf(csv, "line,event,cpu,kernel,model,match\n");
-	rc = run_guarded(&s, &before);
-	vl_shutdown();
 	free(before.a);
 	free(s.lost);
 	free(s.phantom);
