@@ -4,7 +4,9 @@
  * initial state; then each allocation is first predicted by the model,
  * scored, and replaced by the kernel's own choice, so one miss does not
  * spoil the rest; each free is compared by nr_lazy, each purge by its
- * count and flushed range; the end state by the "after" snapshot.
+ * count and flushed range; the end state by the "after" snapshot.  The
+ * capture script's markers bound the events that count and tell which
+ * were read with a snapshot (docs/capture.md, "Markers").
  */
 #include <errno.h>
 #include <setjmp.h>
