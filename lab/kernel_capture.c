@@ -329,6 +329,36 @@ static int parse_purge(struct kc_cursor *c, struct vl_kc_event *ev)
 	return 1;
 }
 
+/* "vmaplab-capture: WHAT" (blanks after it allowed); other texts are KC_MARK_OTHER. */
+static int parse_mark(struct kc_cursor *c, struct vl_kc_event *ev)
+{
+	static const char prefix[] = "vmaplab-capture:";
+	static const char *const what[] = {
+		[KC_BEFORE_BEGIN] = "before-begin", [KC_BEFORE_END] = "before-end",
+		[KC_AFTER_BEGIN] = "after-begin", [KC_AFTER_END] = "after-end",
+	};
+	size_t start, len;
+
+	ev->type = KC_MARK;
+	ev->mark = KC_MARK_OTHER;
+	if (strncmp(c->s + c->pos, prefix, sizeof(prefix) - 1))
+		return 1;
+	c->pos += sizeof(prefix) - 1;
+	while (c->s[c->pos] == ' ')
+		c->pos++;
+	start = c->pos;
+	ev->addr_col = (uint32_t)start + 1u;
+	len = strcspn(c->s + start, " \t");
+	for (uint32_t m = 0; m < KC_MARK_OTHER; m++)
+		if (strlen(what[m]) == len && !strncmp(c->s + start, what[m], len)) {
+			ev->mark = (enum vl_kc_mark)m;
+			c->pos += len;
+			return line_end(c) ? -EINVAL : 1;
+		}
+	return kc_error(c, start, "unknown marker '%s %.*s' (before-begin, before-end, "
+			"after-begin, after-end)", prefix, (int)len, c->s + start);
+}
+
 static const struct {
 	const char *name;
 	int (*parse)(struct kc_cursor *c, struct vl_kc_event *ev);
@@ -336,6 +366,7 @@ static const struct {
 	{ "alloc_vmap_area: ", parse_alloc },
 	{ "free_vmap_area_noflush: ", parse_free },
 	{ "purge_vmap_area_lazy: ", parse_purge },
+	{ "tracing_mark_write: ", parse_mark },
 };
 
 int vl_kc_parse_event(const char *line, const char *name, uint32_t lineno,

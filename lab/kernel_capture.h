@@ -47,7 +47,17 @@ int vl_kc_getline(struct vl_kc_file *kf, char *err, size_t errlen);
  */
 int vl_kc_close(struct vl_kc_file *kf, char *err, size_t errlen);
 
-enum vl_kc_type { KC_ALLOC, KC_FREE, KC_PURGE };
+enum vl_kc_type { KC_ALLOC, KC_FREE, KC_PURGE, KC_MARK };
+
+/*
+ * The trace markers scripts/capture_vmalloc_trace.sh writes around its
+ * two snapshot reads ("vmaplab-capture: before-begin" ...), in the order
+ * they must appear; KC_MARK_OTHER is any text not starting with
+ * "vmaplab-capture:" (someone's annotation, ignored).
+ */
+enum vl_kc_mark {
+	KC_BEFORE_BEGIN, KC_BEFORE_END, KC_AFTER_BEGIN, KC_AFTER_END, KC_MARK_OTHER
+};
 
 /* One event; addresses are the kernel's (64-bit), sizes in bytes. */
 struct vl_kc_event {
@@ -60,7 +70,8 @@ struct vl_kc_event {
 	uint64_t vstart, vend; /* alloc: the range searched */
 	uint64_t nr;           /* free: nr_lazy (pages); purge: num_purged */
 	bool failed;           /* alloc */
-	uint32_t cpu_col, addr_col; /* 1-based columns, for later messages */
+	enum vl_kc_mark mark;  /* mark */
+	uint32_t cpu_col, addr_col; /* 1-based columns, for later messages (a mark: its text) */
 };
 
 /*
@@ -68,12 +79,14 @@ struct vl_kc_event {
  *   TASK-PID [CPU] FLAGS TIMESTAMP: EVENT: ARGUMENTS
  * (TASK may hold blanks, brackets and colons) with EVENT one of
  * alloc_vmap_area, free_vmap_area_noflush, purge_vmap_area_lazy and their
- * arguments exactly as Linux 6.x prints them.  Returns 1 with @ev filled,
- * 0 for a comment ('#') or blank line, or -EINVAL with
- * "@name:@lineno:COL: message" in @err (no event header, unknown event,
- * missing or bad argument, a number that does not fit 64 bits, an
- * alignment not a power of two, a size not a positive multiple of the
- * page, an allocated address outside its own vstart..vend).
+ * arguments exactly as Linux 6.x prints them, or tracing_mark_write and a
+ * marker's text (see enum vl_kc_mark).  Returns 1 with @ev filled, 0 for
+ * a comment ('#') or blank line, or -EINVAL with "@name:@lineno:COL:
+ * message" in @err (no event header, unknown event, missing or bad
+ * argument, a number that does not fit 64 bits, an alignment not a power
+ * of two, a size not a positive multiple of the page, an allocated address
+ * outside its own vstart..vend, a "vmaplab-capture:" marker of unknown
+ * text).
  */
 int vl_kc_parse_event(const char *line, const char *name, uint32_t lineno,
 		      struct vl_kc_event *ev, char *err, size_t errlen);

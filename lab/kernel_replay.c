@@ -4,7 +4,9 @@
  * initial state; then each allocation is first predicted by the model,
  * scored, and replaced by the kernel's own choice, so one miss does not
  * spoil the rest; each free is compared by nr_lazy, each purge by its
- * count and flushed range; the end state by the "after" snapshot.
+ * count and flushed range; the end state by the "after" snapshot.  The
+ * capture script's markers bound the events that count and tell which
+ * were read with a snapshot (docs/capture.md, "Markers").
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -21,6 +23,7 @@
 #define KR_CHECK_EVERY 1000u    /* events between two --check runs */
 #define KR_MAX_AREAS (1u << 20) /* snapshot lines kept, at most */
 #define KR_ALIGN_MIN (4u << 20) /* the window starts this aligned at least */
+#define KR_PURGE_AHEAD 256u     /* trace lines a purge may be recorded late by */
 
 /* The allocations of one vstart/vend pair seen by the first pass. */
 struct kr_range {
@@ -46,6 +49,17 @@ struct kr_areas {
 	uint32_t n, outside;
 };
 
+/*
+ * Where an event stands against the snapshot markers: the number of them
+ * passed.  A capture without markers replays everything as KR_BETWEEN.
+ */
+enum kr_phase { KR_PRE, KR_IN_BEFORE, KR_BETWEEN, KR_IN_AFTER, KR_POST };
+
+/* An event read with the "after" snapshot: offsets, end 0 for a free. */
+struct kr_late {
+	uint64_t start, end;
+};
+
 struct kr_state {
 	const char *dir;
 	struct vl_kr_result *res;
@@ -62,7 +76,34 @@ struct kr_state {
 	uint32_t nphantom, phantom_cap;
 	bool purged;           /* the capture's first purge has gone by */
 	uint32_t events;       /* replayed so far */
+	uint32_t marks;        /* first pass: snapshot markers seen */
+	enum kr_phase phase;
+	struct kr_areas before; /* sorted by start, for the events read with it */
+	struct kr_late *late;  /* the events read with the "after" snapshot */
+	uint32_t nlate, late_cap;
+	uint32_t *purge_line;  /* first pass: the trace lines of the purges */
+	uint32_t npurge, purge_cap;
+	uint32_t next_purge;   /* index of the next purge event, or below it */
+	bool early;            /* that purge has already run (see purge_early()) */
+	uint32_t early_n;
+	struct vmap_purge_record early_rec;
 };
+
+/* Room in the array *@p of *@cap elements of @size for element @n. */
+static bool grow(void **p, uint32_t n, uint32_t *cap, size_t size)
+{
+	uint32_t c = *cap ? 2u * *cap : 64u;
+	void *q;
+
+	if (n < *cap)
+		return true;
+	q = realloc(*p, c * size);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
 
 /* ---- the first pass: the capture's range, CPUs, span ------------------ */
 
@@ -114,6 +155,45 @@ static void scan_header(struct kr_state *s, const char *line)
 		s->res->events_lost = true;
 }
 
+static int note_purge(struct kr_state *s, uint32_t line)
+{
+	if (!grow((void **)&s->purge_line, s->npurge, &s->purge_cap, sizeof(*s->purge_line)))
+		return -ENOMEM;
+	s->purge_line[s->npurge++] = line;
+	return 1;
+}
+
+/* First pass: the snapshot markers come once each, in their order. */
+static int scan_mark(struct kr_state *s, const struct vl_kc_event *ev,
+		     const struct vl_kc_file *kf)
+{
+	static const char *const what[] = { "before-begin", "before-end", "after-begin",
+					     "after-end" };
+
+	if (ev->mark == KC_MARK_OTHER || ev->mark == s->marks) {
+		s->marks += ev->mark != KC_MARK_OTHER;
+		return 1;
+	}
+	snprintf(s->err, s->errlen, "%s:%u:%u: marker 'vmaplab-capture: %s' out of order "
+		 "(%s%s expected)", kf->name, kf->lineno, ev->addr_col, what[ev->mark],
+		 s->marks < KC_MARK_OTHER ? what[s->marks] : "no marker",
+		 s->marks < KC_MARK_OTHER ? "" : " after 'after-end'");
+	return -EINVAL;
+}
+
+/* First pass, at the end: all four markers or none. */
+static int scan_marks_end(struct kr_state *s, const struct vl_kc_file *kf)
+{
+	static const char *const what[] = { "", "before-end", "after-begin", "after-end" };
+
+	s->res->markers = s->marks == KC_MARK_OTHER;
+	if (!s->marks || s->res->markers)
+		return 0;
+	snprintf(s->err, s->errlen, "%s:%u:1: the trace ends without the marker "
+		 "'vmaplab-capture: %s'", kf->name, kf->lineno + 1u, what[s->marks]);
+	return -EINVAL;
+}
+
 /* Each trace line through @fn; any fault in the file ends it. */
 static int each_event(struct kr_state *s, int (*fn)(struct kr_state *s,
 			const struct vl_kc_event *ev, const struct vl_kc_file *kf))
@@ -134,9 +214,12 @@ static int each_event(struct kr_state *s, int (*fn)(struct kr_state *s,
 				 : "the lab simulates at most 8 CPUs");
 			r = -EINVAL;
 		}
-		if (r == 1 && !fn) {
+		if (r == 1 && !fn && ev.type == KC_MARK) {
+			r = scan_mark(s, &ev, &kf);
+		} else if (r == 1 && !fn) {
 			s->max_cpu = ev.cpu > s->max_cpu ? ev.cpu : s->max_cpu;
 			scan_event(s, &ev);
+			r = ev.type == KC_PURGE ? note_purge(s, kf.lineno) : 1;
 		} else if (r == 1) {
 			r = fn(s, &ev, &kf);
 		}
@@ -145,6 +228,8 @@ static int each_event(struct kr_state *s, int (*fn)(struct kr_state *s,
 	}
 	if (vl_kc_close(&kf, r < 0 || r > 1 ? NULL : s->err, s->errlen) && r == 0)
 		return -EINVAL;
+	if (r == 0 && !fn)
+		r = scan_marks_end(s, &kf);
 	return r < 0 || r > 1 ? r : 0;
 }
 
@@ -253,6 +338,44 @@ static int boot_window(struct kr_state *s, const struct kr_range *r,
 	return 0;
 }
 
+static int by_start(const void *a, const void *b)
+{
+	const struct vl_kc_area *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The first of @a[0..@n), sorted by start, that starts at or above @start. */
+static uint32_t lower_bound(const struct vl_kc_area *a, uint32_t n, uint64_t start)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2u;
+
+		if (a[mid].start < start)
+			lo = mid + 1u;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The area of sorted @a[0..@n) starting at @start, or NULL; an unpurged
+ * one before a busy one (a snapshot read while the area was freed may list
+ * both, the lazy lists being read last).
+ */
+static struct vl_kc_area *area_at(struct vl_kc_area *a, uint32_t n, uint64_t start)
+{
+	struct vl_kc_area *found = NULL;
+
+	for (uint32_t i = lower_bound(a, n, start); i < n && a[i].start == start; i++)
+		if (!found || a[i].unpurged)
+			found = &a[i];
+	return found;
+}
+
 /* Snapshot areas beyond the window are left out, like other ranges'. */
 static bool in_window(const struct kr_state *s, const struct vl_kc_area *a)
 {
@@ -325,21 +448,6 @@ static void csv_row(const struct kr_state *s, const struct vl_kc_file *kf, const
 }
 
 
-static bool grow(void **p, uint32_t n, uint32_t *cap, size_t size)
-{
-	uint32_t c = *cap ? 2u * *cap : 64u;
-	void *q;
-
-	if (n < *cap)
-		return true;
-	q = realloc(*p, c * size);
-	if (!q)
-		return false;
-	*p = q;
-	*cap = c;
-	return true;
-}
-
 /* @addr, @size (bytes, guard included) held as a phantom; best effort. */
 static void hold_phantom(struct kr_state *s, vaddr_t addr, uint32_t size)
 {
@@ -387,18 +495,43 @@ static int remember_lost(struct kr_state *s, uint64_t addr)
 	return 1;
 }
 
-/*
- * The kernel's choice applied (phantoms in its way given back); an area
- * the model cannot place is lost.
- */
-static int apply_choice(struct kr_state *s, const struct vl_kc_event *ev)
+/* The kernel's choice claimed in the model, phantoms in its way given back. */
+static bool claim(struct kr_state *s, const struct vl_kc_event *ev)
 {
 	uint32_t size = (uint32_t)ev->size;
 	vaddr_t addr = model_addr(s, ev->addr);
 
-	if (size > PAGE_SIZE && (vl_vm_area_claim(size - PAGE_SIZE, addr) ||
-				 (release_phantoms(s, addr, addr + size) &&
-				  vl_vm_area_claim(size - PAGE_SIZE, addr))))
+	return size > PAGE_SIZE && (vl_vm_area_claim(size - PAGE_SIZE, addr) ||
+				    (release_phantoms(s, addr, addr + size) &&
+				     vl_vm_area_claim(size - PAGE_SIZE, addr)));
+}
+
+/*
+ * The next purge, run now when its event is at most KR_PURGE_AHEAD lines
+ * ahead of @line.  The kernel records a purge when it has finished: an
+ * allocation from the space it gave back may come first in the trace.
+ */
+static bool purge_early(struct kr_state *s, uint32_t line)
+{
+	while (s->next_purge < s->npurge && s->purge_line[s->next_purge] <= line)
+		s->next_purge++;
+	if (s->early || s->next_purge == s->npurge ||
+	    s->purge_line[s->next_purge] - line > KR_PURGE_AHEAD)
+		return false;
+	s->early_n = purge_vmap_area_lazy();
+	s->early_rec = vmap_last_purge;
+	s->early = true;
+	s->res->early_purges++;
+	return true;
+}
+
+/*
+ * The kernel's choice applied, after the next purge if it is recorded
+ * late; an area the model cannot place is lost.
+ */
+static int apply_choice(struct kr_state *s, const struct vl_kc_event *ev, uint32_t line)
+{
+	if (claim(s, ev) || (purge_early(s, line) && claim(s, ev)))
 		return 1;
 	s->res->diverged++;
 	return remember_lost(s, ev->addr);
@@ -443,7 +576,7 @@ static int do_alloc(struct kr_state *s, const struct vl_kc_event *ev,
 		if (addr < model_addr(s, ev->addr))
 			hold_phantom(s, addr, size);
 	}
-	return apply_choice(s, ev);
+	return apply_choice(s, ev, kf->lineno);
 }
 
 /* A free of an area the model lost is counted; of one never seen, an error. */
@@ -495,8 +628,8 @@ static int do_free(struct kr_state *s, const struct vl_kc_event *ev,
 static int do_purge(struct kr_state *s, const struct vl_kc_event *ev,
 		    const struct vl_kc_file *kf)
 {
-	uint32_t n = purge_vmap_area_lazy();
-	const struct vmap_purge_record *p = &vmap_last_purge;
+	uint32_t n = s->early ? s->early_n : purge_vmap_area_lazy();
+	const struct vmap_purge_record *p = s->early ? &s->early_rec : &vmap_last_purge;
 	uint32_t base = s->res->window_start;
 	uint64_t ks = ev->addr - s->res->vstart, ke = ev->end - s->res->vstart;
 	char k[48], m[48];
@@ -506,6 +639,7 @@ static int do_purge(struct kr_state *s, const struct vl_kc_event *ev,
 	s->res->purges++;
 	s->res->purges_ok += match;
 	s->purged = true;
+	s->early = false;
 	snprintf(k, sizeof(k), "%llu +0x%08llx-+0x%08llx", (unsigned long long)ev->nr,
 		 (unsigned long long)(uint32_t)ks, (unsigned long long)(uint32_t)ke);
 	snprintf(m, sizeof(m), n ? "%u +0x%08x-+0x%08x" : "%u", n, p->start - base,
@@ -526,6 +660,68 @@ static int check_now(struct kr_state *s, const char *where, uint32_t line)
 	return 3;
 }
 
+/*
+ * An event read with the "before" snapshot that the snapshot already
+ * shows: an allocation of an area it lists (busy, or unpurged when freed
+ * too), a free of an area it lists as unpurged.
+ */
+static bool seen_before(struct kr_state *s, const struct vl_kc_event *ev)
+{
+	const struct vl_kc_area *a;
+
+	if (ev->type == KC_PURGE || (ev->type == KC_ALLOC && ev->failed) ||
+	    !in_range(s, ev->addr))
+		return false;
+	a = area_at(s->before.a, s->before.n, ev->addr - s->res->vstart);
+	if (!a)
+		return false;
+	return ev->type == KC_ALLOC ? a->end - a->start == ev->size : a->unpurged;
+}
+
+/* An allocation or free read with the "after" snapshot, kept for the end. */
+static int note_late(struct kr_state *s, const struct vl_kc_event *ev)
+{
+	uint64_t off = ev->addr - s->res->vstart;
+
+	s->res->in_after++;
+	if (ev->type == KC_PURGE || (ev->type == KC_ALLOC && ev->failed) ||
+	    !in_range(s, ev->addr))
+		return 1;
+	if (!grow((void **)&s->late, s->nlate, &s->late_cap, sizeof(*s->late)))
+		return -ENOMEM;
+	s->late[s->nlate++] = (struct kr_late){ off, ev->type == KC_ALLOC ? off + ev->size : 0 };
+	return 1;
+}
+
+/*
+ * Where the event stands against the markers: 0 when it is left out
+ * (outside them, or already in the before snapshot), 1 to replay it,
+ * -ENOMEM.
+ */
+static int by_phase(struct kr_state *s, const struct vl_kc_event *ev)
+{
+	struct vl_kr_result *res = s->res;
+	bool seen;
+
+	switch (s->phase) {
+	case KR_PRE:
+		res->ignored_before++;
+		return 0;
+	case KR_POST:
+		res->ignored_after++;
+		return 0;
+	case KR_IN_BEFORE:
+		seen = seen_before(s, ev);
+		res->in_before++;
+		res->before_seen += seen;
+		return !seen;
+	case KR_IN_AFTER:
+		return note_late(s, ev);
+	default:
+		return 1;
+	}
+}
+
 static int replay_event(struct kr_state *s, const struct vl_kc_event *ev,
 			const struct vl_kc_file *kf)
 {
@@ -536,6 +732,14 @@ static int replay_event(struct kr_state *s, const struct vl_kc_event *ev,
 	int r;
 
 	check_line = kf->lineno;
+	if (ev->type == KC_MARK) {
+		if (ev->mark != KC_MARK_OTHER)
+			s->phase = (enum kr_phase)(ev->mark + 1u);
+		return 1;
+	}
+	r = by_phase(s, ev);
+	if (r != 1)
+		return r < 0 ? r : 1;
 	r = run[ev->type](s, ev, kf);
 	if (r == 1 && s->check && ++s->events % KR_CHECK_EVERY == 0)
 		r = check_now(s, kf->name, kf->lineno);
@@ -544,15 +748,11 @@ static int replay_event(struct kr_state *s, const struct vl_kc_event *ev,
 
 /* ---- the final state --------------------------------------------------- */
 
-static int by_start(const void *a, const void *b)
-{
-	const struct vl_kc_area *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* The model's busy and lazily freed areas, as offsets, sorted. */
-static struct vl_kc_area *model_areas(const struct kr_state *s, uint32_t *n)
+/*
+ * The model's busy and lazily freed areas, as offsets, sorted, with room
+ * for @extra more.
+ */
+static struct vl_kc_area *model_areas(const struct kr_state *s, uint32_t extra, uint32_t *n)
 {
 	uint32_t count = 0, base = s->res->window_start;
 	struct vl_kc_area *all;
@@ -561,7 +761,7 @@ static struct vl_kc_area *model_areas(const struct kr_state *s, uint32_t *n)
 		count++;
 	for (const struct vmap_area *va = vmap_purge_list; va; va = va->purge_next)
 		count++;
-	all = malloc((count ? count : 1u) * sizeof(*all));
+	all = malloc((count + extra + 1u) * sizeof(*all));
 	if (!all)
 		return NULL;
 	*n = 0;
@@ -583,6 +783,43 @@ static void note_diff(struct vl_kr_result *res, const struct vl_kc_area *a, bool
 	res->final_n++;
 }
 
+/*
+ * The model's final state as the "after" snapshot saw it (@model sorted,
+ * room for s->nlate more): an area allocated while it was read that it
+ * does not list is dropped (left empty, then removed), an area freed
+ * meanwhile that it still lists busy is busy again.
+ */
+static void as_seen_after(struct kr_state *s, struct kr_areas *after,
+			  struct vl_kc_area *model, uint32_t *nm)
+{
+	uint32_t n = *nm, sorted = *nm;
+
+	for (uint32_t i = 0; i < s->nlate; i++) {
+		const struct kr_late *l = &s->late[i];
+		const struct vl_kc_area *a = area_at(after->a, after->n, l->start);
+		struct vl_kc_area *m;
+
+		if (l->end && (!a || a->end != l->end)) {
+			for (uint32_t j = lower_bound(model, sorted, l->start);
+			     j < sorted && model[j].start == l->start; j++)
+				model[j].end = model[j].end == l->end ? l->start : model[j].end;
+			s->res->after_unseen++;
+		} else if (!l->end && a && !a->unpurged) {
+			m = area_at(model, sorted, l->start);
+			if (m)
+				m->unpurged = false;
+			else
+				model[n++] = (struct vl_kc_area){ a->start, a->end, false, 0 };
+			s->res->after_unseen++;
+		}
+	}
+	*nm = 0;
+	for (uint32_t j = 0; j < n; j++)
+		if (model[j].end != model[j].start)
+			model[(*nm)++] = model[j];
+	qsort(model, *nm, sizeof(*model), by_start);
+}
+
 /* Both sorted by start: one merge; an area matches on start, end and kind. */
 static void compare_final(struct kr_state *s, struct kr_areas *after,
 			  const struct vl_kc_area *model, uint32_t nm)
@@ -591,7 +828,6 @@ static void compare_final(struct kr_state *s, struct kr_areas *after,
 	uint32_t i = 0, j = 0;
 
 	res->after_outside = after->outside;
-	qsort(after->a, after->n, sizeof(*after->a), by_start);
 	while (i < after->n || j < nm) {
 		const struct vl_kc_area *a = i < after->n ? &after->a[i] : NULL;
 		const struct vl_kc_area *m = j < nm ? &model[j] : NULL;
@@ -635,8 +871,9 @@ static int run_booted(struct kr_state *s, struct kr_areas *before)
 	int r;
 
 	place_before(s, before);
-	free(before->a);
-	before->a = NULL;
+	qsort(before->a, before->n, sizeof(*before->a), by_start);
+	s->before = *before;
+	s->phase = s->res->markers ? KR_PRE : KR_BETWEEN;
 	r = each_event(s, replay_event);
 	if (!r && s->check)
 		r = check_now(s, "end of trace", check_line) == 1 ? 0 : 3;
@@ -646,9 +883,12 @@ static int run_booted(struct kr_state *s, struct kr_areas *before)
 	r = read_snapshot(s, "vmallocinfo.after", &after);
 	if (r)
 		return r;
-	model = model_areas(s, &nm);
-	if (model)
+	qsort(after.a, after.n, sizeof(*after.a), by_start);
+	model = model_areas(s, s->nlate, &nm);
+	if (model) {
+		as_seen_after(s, &after, model, &nm);
 		compare_final(s, &after, model, nm);
+	}
 	free(model);
 	free(after.a);
 	return model ? 0 : -ENOMEM;
@@ -670,40 +910,50 @@ static int run_guarded(struct kr_state *s, struct kr_areas *before)
 	return r;
 }
 
+/* The first pass, the initial state and the window: 0 or an error. */
+static int prepare(struct kr_state *s, enum vl_vmalloc_gen gen, struct kr_areas *before)
+{
+	const struct kr_range *r;
+	int rc;
+
+	if ((rc = read_machine(s)) || (rc = each_event(s, NULL)))
+		return rc;
+	r = main_range(s);
+	if (!r) {
+		snprintf(s->err, s->errlen, "%s: no successful alloc_vmap_area event: the "
+			 "VMALLOC range is unknown", s->dir);
+		return -EINVAL;
+	}
+	s->res->cpus = s->res->cpus ? s->res->cpus : s->max_cpu + 1u;
+	s->res->vstart = r->vstart;
+	s->res->vend = r->vend;
+	if ((rc = read_snapshot(s, "vmallocinfo.before", before)))
+		return rc;
+	return boot_window(s, r, before, gen);
+}
+
 int vl_kernel_replay(const char *dir, enum vl_vmalloc_gen gen, bool check,
 		     FILE *csv, struct vl_kr_result *res, char *err, size_t errlen)
 {
 	struct kr_state s = { .dir = dir, .res = res, .csv = csv, .check = check,
 			      .err = err, .errlen = errlen };
-	const struct kr_range *r;
 	struct kr_areas before = { 0 };
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	check_line = 0;
-	if ((rc = read_machine(&s)) || (rc = each_event(&s, NULL)))
-		return rc;
-	r = main_range(&s);
-	if (!r) {
-		snprintf(err, errlen, "%s: no successful alloc_vmap_area event: the VMALLOC "
-			 "range is unknown", dir);
-		return -EINVAL;
+	rc = prepare(&s, gen, &before);
+	if (!rc) {
+		if (csv)
+			fprintf(csv, "line,event,cpu,kernel,model,match\n");
+		rc = run_guarded(&s, &before);
+		vl_shutdown();
 	}
-	res->cpus = res->cpus ? res->cpus : s.max_cpu + 1u;
-	res->vstart = r->vstart;
-	res->vend = r->vend;
-	if ((rc = read_snapshot(&s, "vmallocinfo.before", &before)) ||
-	    (rc = boot_window(&s, r, &before, gen))) {
-		free(before.a);
-		return rc;
-	}
-	if (csv)
-		fprintf(csv, "line,event,cpu,kernel,model,match\n");
-	rc = run_guarded(&s, &before);
-	vl_shutdown();
 	free(before.a);
 	free(s.lost);
 	free(s.phantom);
+	free(s.late);
+	free(s.purge_line);
 	return rc;
 }
 
@@ -735,13 +985,23 @@ void vl_kr_print(const struct vl_kr_result *res, const char *gen_name, FILE *out
 	fprintf(out, "before: %u busy and %u lazily freed areas placed, %u could not be, "
 		"%u outside the range or window\n", res->before_busy, res->before_lazy,
 		res->before_unplaced, res->before_outside);
+	if (res->markers)
+		fprintf(out, "markers: %u events before the before snapshot and %u after the after "
+			"one left out; %u of the %u read with the before snapshot already in it, "
+			"%u of the %u read with the after snapshot not yet in it\n",
+			res->ignored_before, res->ignored_after, res->before_seen, res->in_before,
+			res->after_unseen, res->in_after);
 	fprintf(out, "nr_lazy: %u/%u frees agree", res->nr_lazy_ok, res->frees);
 	if (res->first_lazy_miss)
 		fprintf(out, "; the first that does not: trace line %u, kernel %llu, model %llu",
 			res->first_lazy_miss, (unsigned long long)res->first_lazy_kernel,
 			(unsigned long long)res->first_lazy_model);
-	fprintf(out, "\npurges: %u/%u agree on num_purged, start and end\n", res->purges_ok,
+	fprintf(out, "\npurges: %u/%u agree on num_purged, start and end", res->purges_ok,
 		res->purges);
+	if (res->early_purges)
+		fprintf(out, "; %u run ahead of their event, for an allocation the kernel made "
+			"from the purged space first", res->early_purges);
+	fputc('\n', out);
 	fprintf(out, "addresses: %u/%u predicted; before the first purge %u/%u, after it %u/%u\n",
 		res->hits, res->allocs, res->hits - res->hits_after,
 		res->allocs - res->allocs_after, res->hits_after, res->allocs_after);

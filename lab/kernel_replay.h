@@ -29,6 +29,12 @@ struct vl_kr_result {
 	uint32_t before_busy, before_lazy;  /* areas placed */
 	uint32_t before_outside;            /* lines outside the range or window */
 	uint32_t before_unplaced;           /* lines whose space was taken */
+	/* the snapshot markers (captures made since the script writes them) */
+	bool markers;                       /* all four present, in order */
+	uint32_t ignored_before;            /* events before "before-begin" */
+	uint32_t ignored_after;             /* events after "after-end" */
+	uint32_t in_before, before_seen;    /* events read with the before snapshot; already in it */
+	uint32_t in_after, after_unseen;    /* events read with the after snapshot; not yet in it */
 	/* the figures of the last line */
 	uint32_t nr_lazy_ok, frees;         /* A/B */
 	uint32_t purges_ok, purges;         /* C/D */
@@ -38,6 +44,7 @@ struct vl_kr_result {
 	/* what the figures leave out */
 	uint32_t allocs_failed;      /* failed=1: nothing to predict */
 	uint32_t foreign;            /* events outside the capture's VMALLOC range */
+	uint32_t early_purges;       /* purges run before their event (recorded late) */
 	uint32_t diverged;           /* kernel choices the model could not apply */
 	uint32_t lost_frees;         /* frees of such areas */
 	uint32_t phantoms;           /* free areas held as hidden in the kernel's pools */
@@ -56,11 +63,15 @@ struct vl_kr_result {
  * machine: layout i386, one CPU and one vmap node per CPU of the capture,
  * purges only where the kernel purged, the capture's VMALLOC range mapped
  * by offset onto a window of the same start alignment (see README
- * "kernel-replay").  With @csv, one row per event.  With @check,
+ * "kernel-replay").  With the snapshot markers, only the events from
+ * "before-begin" to "after-end" count, and those read with a snapshot are
+ * reconciled with it (docs/capture.md, "Markers"); without, all do.  With
+ * @csv, one row per event replayed.  With @check,
  * vl_check_all() every 1000 events and at the end.  Returns 0 with @res
  * filled; -EINVAL with "FILE:LINE:COL: message" (or "FILE: message") in
  * @err for a malformed or unreadable capture, or one that does not fit the
- * lab (over VL_MAX_CPUS CPUs, too wide a span); 3 with the message in @err
+ * lab (over VL_MAX_CPUS CPUs, too wide a span, markers missing or out of
+ * order); 3 with the message in @err
  * when a check fails or the core BUGs; -ENOMEM.  The machine is shut down
  * before it returns.
  */

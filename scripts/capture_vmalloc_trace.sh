@@ -6,6 +6,7 @@
 # vmalloc/alloc_vmap_area, free_vmap_area_noflush and purge_vmap_area_lazy
 # while COMMAND runs (or for SECONDS; with neither, the default workload
 # scripts/capture_workload.py for 30 s), then /proc/vmallocinfo again.
+# Tracing brackets both snapshots, and trace markers bracket each read.
 # Writes DIR (default ./vmalloc-capture-<UTC stamp>): machine.txt,
 # trace.txt.xz, vmallocinfo.before.xz, vmallocinfo.after.xz, README.md;
 # see docs/capture.md.
@@ -18,8 +19,8 @@
 # ends (default 1), so that the frees the kernel defers past its exit (RCU,
 # workqueues) are recorded too.
 #
-# Exit status: 0 capture complete; 1 written but events were lost (raise
-# CAPTURE_BUFFER_KB); 2 bad usage or no capture possible (not root, no
+# Exit status: 0 capture complete; 1 written but events or markers were lost
+# (raise CAPTURE_BUFFER_KB); 2 bad usage or no capture possible (not root, no
 # tracefs or events); 130/143 interrupted (nothing written).
 set -u
 prog=${0##*/}
@@ -111,6 +112,17 @@ on_exit() {
 	exit "$status"
 }
 trap on_exit EXIT
+
+mark() {
+	echo "vmaplab-capture: $1" > "$inst/trace_marker" ||
+		die "cannot write to $inst/trace_marker"
+}
+# /proc/vmallocinfo into $tmp/vmallocinfo.$1 between two markers.
+snapshot() {
+	mark "$1-begin"
+	cat /proc/vmallocinfo > "$tmp/vmallocinfo.$1" || die "cannot read /proc/vmallocinfo"
+	mark "$1-end"
+}
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
@@ -135,8 +147,12 @@ done
 : > "$inst/trace"
 mkdir -p "$tmp" || die "cannot create $tmp"
 
-cat /proc/vmallocinfo > "$tmp/vmallocinfo.before" || die "cannot read /proc/vmallocinfo"
+# Tracing runs from before the "before" snapshot to after the "after" one,
+# and a marker brackets each snapshot read: no event falls between a
+# snapshot and the trace, and the replay knows which events a read may
+# or may not have seen (docs/capture.md, "Markers").
 echo 1 > "$inst/tracing_on"
+snapshot before
 start=$(date +%s.%N) start_utc=$(date -u '+%F %T UTC')
 [ -z "$seconds" ] || set -- sleep "$seconds"
 set -m				# own process group, so that it can be stopped whole
@@ -145,9 +161,9 @@ set +m
 wait "$cmd"
 cmd_status=$? cmd=
 [ -n "$seconds" ] || sleep "$SETTLE"
-echo 0 > "$inst/tracing_on"
 end=$(date +%s.%N)
-cat /proc/vmallocinfo > "$tmp/vmallocinfo.after" || die "cannot read /proc/vmallocinfo"
+snapshot after
+echo 0 > "$inst/tracing_on"
 cat "$inst/trace" > "$tmp/trace.txt" || die "cannot read $inst/trace"
 overruns=$(cat "$inst"/per_cpu/cpu*/stats |
 	awk '/^(overrun|dropped events):/ { n += $NF } END { print n + 0 }')
@@ -155,12 +171,14 @@ restore
 
 { uname -a; nproc; date -u; } > "$tmp/machine.txt"
 read -r in_buffer written < <(sed -n '1,5s/.*entries-in-buffer\/entries-written: \([0-9]*\)\/\([0-9]*\).*/\1 \2/p' "$tmp/trace.txt")
-read -r allocs failed frees purges < <(awk '
+read -r allocs failed frees purges marks < <(awk '
 	/: alloc_vmap_area: / { a++; f += /failed=1$/ }
 	/: free_vmap_area_noflush: / { fr++ }
 	/: purge_vmap_area_lazy: / { p++ }
-	END { print a + 0, f + 0, fr + 0, p + 0 }' "$tmp/trace.txt")
+	/: tracing_mark_write: vmaplab-capture: / { m++ }
+	END { print a + 0, f + 0, fr + 0, p + 0, m + 0 }' "$tmp/trace.txt")
 lost=0
+[ "$marks" = 4 ] || { warn "the trace holds $marks of the 4 snapshot markers"; lost=1; }
 if [ -z "${in_buffer:-}" ]; then
 	warn "no entries-in-buffer/entries-written header in the trace"; lost=1
 elif [ "$in_buffer" != "$written" ] || [ "$overruns" != 0 ]; then
@@ -185,9 +203,9 @@ Made by \`scripts/capture_vmalloc_trace.sh\` (docs/capture.md) on $start_utc.
 | file | what it is |
 |---|---|
 | \`machine.txt\` | \`uname -a\`, number of CPUs, date of the capture |
-| \`vmallocinfo.before.xz\` | \`/proc/vmallocinfo\` with real addresses (kptr_restrict=1, read as root) just before tracing started |
-| \`trace.txt.xz\` | the tracefs \`trace\` file: the three \`vmalloc\` events for the whole capture |
-| \`vmallocinfo.after.xz\` | \`/proc/vmallocinfo\` just after tracing stopped |
+| \`vmallocinfo.before.xz\` | \`/proc/vmallocinfo\` with real addresses (kptr_restrict=1, read as root), read just after tracing started |
+| \`trace.txt.xz\` | the tracefs \`trace\` file: the three \`vmalloc\` events for the whole capture, and the markers \`vmaplab-capture: before-begin\`, \`before-end\`, \`after-begin\`, \`after-end\` around the two snapshot reads |
+| \`vmallocinfo.after.xz\` | \`/proc/vmallocinfo\`, read just before tracing stopped |
 EOF
 xz -6 "$tmp/trace.txt" "$tmp/vmallocinfo.before" "$tmp/vmallocinfo.after" ||
 	die "xz failed"

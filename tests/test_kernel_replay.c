@@ -96,6 +96,7 @@ static void test_summary_and_augtree(void **state)
 
 static char dir[64];
 static void make_capture(const char *file, const char *old, const char *new_text);
+static void replace_in(const char *file, const char *old, const char *new_text);
 static void remove_capture(void);
 
 /*
@@ -148,6 +149,109 @@ static void test_lazy_areas_refill_their_node(void **state)
 	assert_int_equal(r.allocs_after, 2);
 }
 
+#define KR_EV "      capture.sh-4589    [000] .....  1053.34"
+#define KR_MARK(what) KR_EV "0000: tracing_mark_write: vmaplab-capture: " what "\n"
+#define KR_ALLOC(addr) KR_EV "9000: alloc_vmap_area: va_start: " addr " size=8192 align=1 " \
+	"vstart=0xffffc90000000000 vend=0xffffe8ffffffffff failed=0\n"
+#define KR_FREE(addr, nr) KR_EV "9000: free_vmap_area_noflush: va_start=" addr \
+	" nr_lazy=" nr " nr_lazy_max=16384\n"
+#define KR_FIRST_EVENT "      capture.sh-4589    [000] .....  1053.345366"
+#define KR_LAST_EVENT "va_start=0xffffc90000005000 nr_lazy=5 nr_lazy_max=16384\n"
+
+/*
+ * The good capture with the snapshot markers: a free of an area never
+ * allocated before "before-begin" and after "after-end" (left out, or
+ * they would be errors); read with the before snapshot, an allocation of
+ * 0x5000, which it lists busy, and a free of 0x8000, which it lists
+ * unpurged (both already applied, or they would be errors); read with the
+ * after snapshot, an allocation of 0x30000, which it lists (the area that
+ * was "only in the after snapshot"), a free of 0xa000, which it still
+ * lists busy (so it is compared busy), and an allocation of 0x40000, which
+ * it does not list yet (left out of the comparison); someone's own
+ * marker, ignored.
+ */
+static void test_markers(void **state)
+{
+	struct vl_kr_result r;
+
+	(void)state;
+	make_capture("trace.txt", KR_FIRST_EVENT, KR_FREE("0xffffc90000040000", "9")
+		     KR_MARK("before-begin") KR_ALLOC("18446683600570044416")
+		     KR_FREE("0xffffc90000008000", "2")
+		     KR_EV "0000: tracing_mark_write: phase one\n" KR_MARK("before-end")
+		     KR_FIRST_EVENT);
+	replace_in("trace.txt", KR_LAST_EVENT, KR_LAST_EVENT KR_MARK("after-begin")
+		   KR_ALLOC("18446683600570220544") KR_FREE("0xffffc9000000a000", "6")
+		   KR_ALLOC("18446683600570286080")
+		   KR_MARK("after-end") KR_FREE("0xffffc90000050000", "9"));
+	assert_int_equal(vl_kernel_replay(dir, VL_NODES, true, NULL, &r, err, sizeof(err)), 0);
+	remove_capture();
+	assert_true(r.markers);
+	assert_int_equal(r.ignored_before, 1);
+	assert_int_equal(r.ignored_after, 1);
+	assert_int_equal(r.in_before, 2);
+	assert_int_equal(r.before_seen, 2);
+	assert_int_equal(r.in_after, 3);
+	assert_int_equal(r.after_unseen, 2);
+	assert_int_equal(r.allocs, 6);
+	assert_int_equal(r.diverged, 0);
+	assert_int_equal(r.frees, 5);
+	assert_int_equal(r.nr_lazy_ok, 4);
+	assert_int_equal(r.final_ok, 5);
+	assert_int_equal(r.final_n, 5);
+}
+
+/* Without the after window's reconciliation 0xa000 is unpurged in the model. */
+static void test_marked_free_the_snapshot_shows(void **state)
+{
+	struct vl_kr_result r;
+
+	(void)state;
+	make_capture("trace.txt", KR_FIRST_EVENT, KR_MARK("before-begin") KR_MARK("before-end")
+		     KR_FIRST_EVENT);
+	replace_in("trace.txt", KR_LAST_EVENT, KR_LAST_EVENT KR_FREE("0xffffc9000000a000", "6")
+		   KR_MARK("after-begin") KR_MARK("after-end"));
+	assert_int_equal(vl_kernel_replay(dir, VL_NODES, true, NULL, &r, err, sizeof(err)), 0);
+	remove_capture();
+	assert_int_equal(r.after_unseen, 0);
+	assert_int_equal(r.final_ok, 3);
+	assert_int_equal(r.final_n, 6);
+}
+
+/*
+ * The kernel records a purge when it has finished: here CPU 0's
+ * allocation of 0xa000, purged space, comes before the purge's event.
+ * The purge runs early, the choice applies, the purge still agrees; a
+ * purge left out before the markers does not hide the one ahead.
+ */
+static void test_purge_recorded_late(void **state)
+{
+	struct vl_kr_result r;
+
+	(void)state;
+	make_capture("trace.txt", "     kworker/0:1-11      [000] .....  1053.345700: purge",
+		     "   seccomp_storm-4595    [000] .....  1053.345690: alloc_vmap_area: va_start: "
+		     "18446683600570064896 size=8192 align=1 vstart=0xffffc90000000000 "
+		     "vend=0xffffe8ffffffffff failed=0\n"
+		     "     kworker/0:1-11      [000] .....  1053.345700: purge");
+	replace_in("trace.txt", "   seccomp_storm-4595    [000] .....  1053.345800: alloc_vmap_area: "
+		   "va_start: 18446683600570064896 size=8192 align=1 vstart=0xffffc90000000000 "
+		   "vend=0xffffe8ffffffffff failed=0\n", "");
+	replace_in("trace.txt", KR_FIRST_EVENT, KR_EV "0000: purge_vmap_area_lazy: start=0x0 "
+		   "end=0x0 num_purged=0\n" KR_MARK("before-begin") KR_MARK("before-end")
+		   KR_FIRST_EVENT);
+	replace_in("trace.txt", KR_LAST_EVENT, KR_LAST_EVENT KR_MARK("after-begin")
+		   KR_MARK("after-end"));
+	assert_int_equal(vl_kernel_replay(dir, VL_NODES, true, NULL, &r, err, sizeof(err)), 0);
+	remove_capture();
+	assert_int_equal(r.ignored_before, 1);
+	assert_int_equal(r.early_purges, 1);
+	assert_int_equal(r.purges_ok, 1);
+	assert_int_equal(r.diverged, 0);
+	assert_int_equal(r.nr_lazy_ok, 3);
+	assert_int_equal(r.final_ok, 4);
+}
+
 /* ---- malformed captures ------------------------------------------------ */
 
 /* The good capture's files. */
@@ -178,7 +282,28 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* A copy of the good capture with @old replaced by @new in @file. */
+/* In the capture being made, @old (which must be there) replaced by @new_text in @file. */
+static void replace_in(const char *file, const char *old, const char *new_text)
+{
+	char path[128];
+	size_t len;
+	char *text, *at;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	text = slurp(path, &len);
+	at = strstr(text, old);
+	assert_non_null(at);
+	put(file, text, (size_t)(at - text));
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fputs(new_text, f);
+	fputs(at + strlen(old), f);
+	fclose(f);
+	free(text);
+}
+
+/* A copy of the good capture with @old replaced by @new_text in @file. */
 static void make_capture(const char *file, const char *old, const char *new_text)
 {
 	char path[128];
@@ -187,25 +312,14 @@ static void make_capture(const char *file, const char *old, const char *new_text
 	assert_non_null(mkdtemp(dir));
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		size_t len;
-		char *text, *at;
+		char *text;
 
 		snprintf(path, sizeof(path), GOOD "/%s", names[i]);
 		text = slurp(path, &len);
-		at = strcmp(names[i], file) ? NULL : strstr(text, old);
-		if (!strcmp(names[i], file))
-			assert_non_null(at);
-		if (at) {
-			put(names[i], text, (size_t)(at - text));
-			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-			FILE *f = fopen(path, "a");
-			fputs(new_text, f);
-			fputs(at + strlen(old), f);
-			fclose(f);
-		} else {
-			put(names[i], text, len);
-		}
+		put(names[i], text, len);
 		free(text);
 	}
+	replace_in(file, old, new_text);
 }
 
 static void remove_capture(void)
@@ -290,6 +404,29 @@ static void test_bad_numbers(void **state)
 		     "vmallocinfo.before:4:42: size 8193 is not end - start");
 }
 
+static void test_bad_markers(void **state)
+{
+	(void)state;
+	expect_error("trace.txt", KR_FIRST_EVENT, KR_MARK("before-start") KR_FIRST_EVENT,
+		     "trace.txt:7:89: unknown marker 'vmaplab-capture: before-start' "
+		     "(before-begin, before-end, after-begin, after-end)");
+	expect_error("trace.txt", KR_FIRST_EVENT, KR_MARK("after") KR_FIRST_EVENT,
+		     "trace.txt:7:89: unknown marker 'vmaplab-capture: after' "
+		     "(before-begin, before-end, after-begin, after-end)");
+	expect_error("trace.txt", KR_FIRST_EVENT, KR_MARK("before-begin x") KR_FIRST_EVENT,
+		     "trace.txt:7:102: unexpected 'x' after the last argument");
+	expect_error("trace.txt", KR_FIRST_EVENT, KR_MARK("before-begin") KR_MARK("after-begin")
+		     KR_FIRST_EVENT, "trace.txt:8:89: marker 'vmaplab-capture: after-begin' out of "
+		     "order (before-end expected)");
+	expect_error("trace.txt", KR_FIRST_EVENT, KR_MARK("before-begin") KR_MARK("before-end")
+		     KR_FIRST_EVENT, "trace.txt:18:1: the trace ends without the marker "
+		     "'vmaplab-capture: after-begin'");
+	expect_error("trace.txt", KR_FIRST_EVENT, KR_MARK("before-begin") KR_MARK("before-end")
+		     KR_MARK("after-begin") KR_MARK("after-end") KR_MARK("after-end") KR_FIRST_EVENT,
+		     "trace.txt:11:89: marker 'vmaplab-capture: after-end' out of order "
+		     "(no marker after 'after-end' expected)");
+}
+
 static void test_corrupt_or_missing_files(void **state)
 {
 	struct vl_kr_result r;
@@ -316,11 +453,15 @@ int main(void)
 		cmocka_unit_test(test_summary_and_augtree),
 		cmocka_unit_test(test_phantom_given_back),
 		cmocka_unit_test(test_lazy_areas_refill_their_node),
+		cmocka_unit_test(test_markers),
+		cmocka_unit_test(test_marked_free_the_snapshot_shows),
+		cmocka_unit_test(test_purge_recorded_late),
 		cmocka_unit_test(test_truncated_line),
 		cmocka_unit_test(test_unknown_event),
 		cmocka_unit_test(test_address_outside_the_range),
 		cmocka_unit_test(test_free_of_an_unknown_address),
 		cmocka_unit_test(test_bad_numbers),
+		cmocka_unit_test(test_bad_markers),
 		cmocka_unit_test(test_corrupt_or_missing_files),
 	};
 
