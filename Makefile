@@ -128,7 +128,7 @@ test: deps
 	@$(MAKE) --no-print-directory ARCH=arm test-arch
 	@echo "== regression gates: event counts (x86-64, ARM32), instructions, coverage"
 	@$(MAKE) --no-print-directory ARCH=native gate
-	@echo "== kernel-replay gate: the Linux 6.18 capture, generation 4"
+	@echo "== kernel-replay gate: the two committed captures, generation 4"
 	@$(MAKE) --no-print-directory ARCH=native kernel-replay-gate
 	@echo "== x86-64 and ARM32 outputs"
 	@bash scripts/compare_arch.sh build/native build/arm
@@ -157,7 +157,7 @@ help:
 	@echo "make [ARCH=arm] gate-events   the event-count gate alone, of one architecture"
 	@echo "make gate-selftest   planted regressions in copies of the tree: the gate must catch each (~2 min)"
 	@echo "make gate-coverage | gate-coverage-update   the coverage gate alone | rewrite its baseline"
-	@echo "make kernel-replay-gate [-update]   replay corpus/kernel/linux-6.18-x86_64 with generation 4"
+	@echo "make kernel-replay-gate [-update]   replay corpus/kernel/linux-6.18-x86_64 and corpus/capture with generation 4"
 	@echo "                against bench/baseline/kernel_replay.json (in make test) | rewrite it"
 	@echo "make compare BASE=<rev>   this tree's benchmark times against <rev>'s: interleaved runs, Google Benchmark"
 	@echo "                compare.py (Mann-Whitney U); COMPARE_QUICK=1 for a check; results/compare/<stamp>/"
