@@ -5,7 +5,8 @@
 #   BENCH_QUICK=1 make bench   same files in under a minute
 #   make bench-check           quick run into $(BUILD)/bench-results, then
 #                              verify its files (used by `make test`)
-# Run-time variables (environment): LAYOUT, SEED, VMALLOCINFO, BENCH_QUICK,
+# Run-time variables (environment): LAYOUT, SEED, VMALLOCINFO, KERNEL_CAPTURE,
+# CPUS (generation 4's CPUs), BENCH_QUICK,
 # VMALLOC_SIZE (the kernel's vmalloc=, e.g. VMALLOC_SIZE=256M make bench).
 
 BENCH_BIN := $(BUILD)/bench/vmaplab_bench

@@ -9,18 +9,13 @@
 // one free hole above the busy areas, as a shared window has (see
 // LongBusyList).
 //
-// 2.6.12 vmalloc() has no alignment argument.  The align variants reserve
-// with __get_vm_area(VM_IOREMAP) - the one aligned path of 2.6.12, whose
-// own alignment follows the size - starting the search at
-// ALIGN(VMALLOC_START, align), map preallocated frames with map_vm_area()
-// and release with vunmap().  No area is busy between iterations, as in
-// the kernel test, so the area starts exactly there; every address's
-// alignment is checked.  On the trees each iteration ends with a purge,
-// which the kernel test does not do: with no alignment argument in the
-// API, a lazily freed area at the aligned start would push the next area
-// off the alignment (5.0's free_vmap_cache, 5.2's lowest fit).  An aligned start past 32 bits or past
-// the window fails like the kernel's allocation does, which is what
-// align_shift expects.
+// The align variants reserve with __get_vm_area_node(size, align,
+// VM_ALLOC, VMALLOC_START, VMALLOC_END) - what the kernel test's
+// __vmalloc_node(size, align, ...) reserves with - map preallocated frames
+// with map_vm_area() and release with vunmap(), lazily on generations 2 to
+// 4 as in the kernel; every address's alignment is checked.  An alignment
+// no address of the window has fails like the kernel's allocation does,
+// which is what align_shift expects.
 #include <algorithm>
 
 #include "harness.h"
@@ -169,13 +164,11 @@ struct RandomSize : Machine {
 
 // Aligned area of `pages` preallocated frames (see the top of the file).
 // Returns the address, or 0 when no aligned area fits.
-static vaddr_t aligned_vmap(struct page **frames, uint32_t pages, uint64_t align)
+static vaddr_t aligned_vmap(struct page **frames, uint32_t pages, uint32_t align)
 {
-	uint64_t start = (vl.layout->vmalloc_start + align - 1) & ~(align - 1);
-	if (start > UINT32_MAX)
-		return 0;
-	struct vm_struct *area = __get_vm_area(pages * PAGE_SIZE, VM_IOREMAP,
-					       (vaddr_t)start, vl.layout->vmalloc_end);
+	struct vm_struct *area = __get_vm_area_node(pages * PAGE_SIZE, align, VM_ALLOC,
+						    vl.layout->vmalloc_start,
+						    vl.layout->vmalloc_end);
 	if (!area)
 		return 0;
 	if (map_vm_area(area, PAGE_KERNEL, &frames)) {
@@ -195,23 +188,18 @@ struct Aligned : Machine {
 				fail("no highmem pages");
 		}
 	}
-	// One aligned map + unmap; false if no area was given.  The trees
-	// purge at once: a lazily freed area at the aligned start would push
-	// the next area off the alignment (see the top of the file).
-	bool cycle(uint32_t pages, uint64_t align)
+	// One aligned map + unmap; false if no area was given.
+	bool cycle(uint32_t pages, uint32_t align)
 	{
 		vaddr_t a = aligned_vmap(frames.data(), pages, align);
 		if (a && a % align)
 			fail("aligned area is not aligned");
-		bool ok = a && vunmap(a) == 0;
-		purge_vmap_area_lazy();
-		return ok;
+		return a && vunmap(a) == 0;
 	}
 	std::vector<struct page *> frames;
 };
 
-// fix_align_alloc_test: 5 pages aligned to THREAD_ALIGN << 1 (32 KiB on
-// x86-64, also what VM_IOREMAP gives 5 pages).
+// fix_align_alloc_test: 5 pages aligned to THREAD_ALIGN << 1 (32 KiB on x86-64).
 struct FixAlign : Aligned {
 	struct Param { Boot boot; };
 	explicit FixAlign(const Param &p) : Aligned(p.boot, 5) { batch = 64; }
@@ -236,19 +224,17 @@ struct RandomSizeAlign : Aligned {
 	void op(uint32_t)
 	{
 		uint32_t rnd = rng.below(256);
-		uint64_t align = std::min<uint64_t>(cap, 1ull << (rnd % 23));
-		if (!cycle(rnd % 10 + 1, std::max<uint64_t>(PAGE_SIZE, align)))
+		if (!cycle(rnd % 10 + 1, std::min(cap, 1u << (rnd % 23))))
 			fail("random_size_align iteration failed");
 	}
 	void annotate(benchmark::State &st) { st.counters["align_cap"] = (double)cap; }
-	// 10 pages and a guard at @align (and VM_IOREMAP's own 64 KiB) fit.
-	static bool fits(uint64_t align)
+	// 10 pages and a guard at @align fit.
+	static bool fits(uint32_t align)
 	{
-		uint64_t a = std::max<uint64_t>(align, 65536);
-		uint64_t start = (vl.layout->vmalloc_start + a - 1) & ~(a - 1);
+		uint64_t start = ((uint64_t)vl.layout->vmalloc_start + align - 1) & ~(uint64_t)(align - 1);
 		return start + 11 * PAGE_SIZE <= vl.layout->vmalloc_end;
 	}
-	uint64_t cap = 1ull << 22;
+	uint32_t cap = 1u << 22;
 	Rng rng{2};
 };
 
@@ -260,7 +246,7 @@ struct AlignShift : Aligned {
 	void op(uint32_t)
 	{
 		uint32_t i = 0;
-		while (i < 32 && cycle(1, std::max<uint64_t>(PAGE_SIZE, 1ull << i)))
+		while (i < 32 && cycle(1, 1u << i))
 			i++;
 		if (i == 32)
 			fail("align_shift did not fail, unlike the kernel");

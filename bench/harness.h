@@ -37,6 +37,8 @@ struct Options {
 	uint32_t latency_ops = 20000;   // operations of a sample pass
 	uint32_t gate_ops = 0;     // >0: gate mode, operations per benchmark
 	uint32_t vmalloc_size = 0; // bytes, the kernel's vmalloc=; 0: see large_window()
+	uint32_t cpus = 0;         // CPUs of the nodes impl's machines; 0 until main.cc picks
+	std::string kernel_capture; // capture folder for the kernel suite
 };
 extern Options opt;
 
@@ -61,7 +63,9 @@ private:
 };
 
 // What a VMALLOC scenario boots: the generation (lazy freeing on for 2
-// and 3, as in the kernel) and the window (bytes; 0: the layout's own).
+// to 4, as in the kernel) and the window (bytes; 0: the layout's own).
+// Generation 4 boots opt.cpus CPUs, one vmap node each; the others one
+// CPU.  Every operation runs on CPU 0, so only CPU 0's node pools fill.
 struct Boot {
 	vl_vmalloc_gen gen;
 	uint32_t vmalloc_size;
@@ -72,7 +76,7 @@ struct Gen {
 	vl_vmalloc_gen id;
 	const char *name;
 };
-extern const Gen kGens[3];
+extern const Gen kGens[4];
 
 // Owns one freshly booted machine for the lifetime of a scenario.
 class Machine {
@@ -259,6 +263,7 @@ void register_fixmap(const vl_layout &l);
 void register_vmalloc(const vl_layout &l);
 void register_test_vmalloc(const vl_layout &l);
 void register_real(const vl_layout &l, const vl_vmi &vmi);
+void register_kernel();
 
 // A highmem page frame, or nullptr when the zone is empty.
 struct page *alloc_highmem();

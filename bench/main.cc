@@ -14,15 +14,23 @@
 //                           the layout's own window, and for the scan-cost
 //                           curve and test_vmalloc one that holds 15,000
 //                           one-page areas (harness.h, large_window)
+//   --vl_cpus=N             CPUs of the nodes generation's machines, one
+//                           vmap node each (default: the host's online
+//                           CPUs, at most the layout's NR_CPUS); the other
+//                           generations boot one CPU
+//   --vl_kernel_capture=DIR a kernel vmalloc capture: the kernel suite
+//                           replays it on each generation (not in gate mode)
 //   --vl_gate=N             gate mode (bench/gate.cc): no timing; N operations
 //                           of each benchmark, their exact event counts as
 //                           JSON on stdout (under callgrind: instructions)
 // Exit status 2 on a bad option, an unknown layout or a malformed snapshot.
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <unistd.h>
 
 #include "gate.h"
 #include "harness.h"
@@ -78,7 +86,7 @@ void parse_own_options(int *argc, char **argv)
 {
 	const char *env = getenv("LAYOUT");
 	vlb::opt.layout = env && *env ? env : "biscuitos";
-	std::string latency_ops, gate_ops;
+	std::string latency_ops, gate_ops, cpus;
 	int kept = 1;
 	for (int i = 1; i < *argc; i++) {
 		const char *a = argv[i];
@@ -95,6 +103,10 @@ void parse_own_options(int *argc, char **argv)
 			latency_ops = v;
 		else if (take(a, "--vl_gate", &v))
 			gate_ops = v;
+		else if (take(a, "--vl_cpus", &v))
+			cpus = v;
+		else if (take(a, "--vl_kernel_capture", &v))
+			vlb::opt.kernel_capture = v;
 		else if (take(a, "--vl_vmalloc_size", &v))
 			vlb::opt.vmalloc_size = parse_size("--vl_vmalloc_size", v);
 		else if (!strcmp(a, "--vl_quick"))
@@ -112,6 +124,21 @@ void parse_own_options(int *argc, char **argv)
 	if (!gate_ops.empty() &&
 	    !(vlb::opt.gate_ops = (uint32_t)parse_count("--vl_gate", gate_ops, 10000000)))
 		usage_error("--vl_gate wants at least one operation");
+	if (!cpus.empty() && !(vlb::opt.cpus = (uint32_t)parse_count("--vl_cpus", cpus,
+								     VL_MAX_CPUS)))
+		usage_error("--vl_cpus wants at least one CPU");
+}
+
+// --vl_cpus, or the host's online CPUs capped at the layout's NR_CPUS.
+void pick_cpus(const vl_layout &l)
+{
+	if (vlb::opt.cpus > l.nr_cpus)
+		usage_error("--vl_cpus=" + std::to_string(vlb::opt.cpus) + ": layout '" +
+			    vlb::opt.layout + "' has NR_CPUS " + std::to_string(l.nr_cpus));
+	if (vlb::opt.cpus)
+		return;
+	long host = sysconf(_SC_NPROCESSORS_ONLN);
+	vlb::opt.cpus = (uint32_t)std::max(1L, std::min<long>(host, l.nr_cpus));
 }
 
 // Parse the snapshot now, so a malformed file stops the run before any
@@ -172,6 +199,9 @@ void add_context(const vl_vmi &vmi)
 	benchmark::AddCustomContext("vl_seed", std::to_string(vlb::opt.seed));
 	benchmark::AddCustomContext("vl_quick", vlb::opt.quick ? "1" : "0");
 	benchmark::AddCustomContext("vl_vmalloc_size", std::to_string(vlb::opt.vmalloc_size));
+	benchmark::AddCustomContext("vl_cpus", std::to_string(vlb::opt.cpus));
+	if (!vlb::opt.kernel_capture.empty())
+		benchmark::AddCustomContext("vl_kernel_capture", vlb::opt.kernel_capture);
 	benchmark::AddCustomContext("vl_timer_overhead_ns",
 				    std::to_string(vlb::timer_overhead_ns));
 	benchmark::AddCustomContext("vl_latency_ops",
@@ -193,6 +223,7 @@ int main(int argc, char **argv)
 	const vl_layout *l = vl_layout_find(vlb::opt.layout.c_str());
 	if (!l)
 		usage_error("unknown layout '" + vlb::opt.layout + "'");
+	pick_cpus(*l);
 	vl_layout sized;
 	if (vlb::opt.vmalloc_size &&
 	    vl_layout_resize_vmalloc(l, vlb::opt.vmalloc_size, &sized) != 0)
@@ -213,6 +244,8 @@ int main(int argc, char **argv)
 	vlb::register_test_vmalloc(*l);
 	if (!vlb::opt.vmallocinfo.empty())
 		vlb::register_real(*l, vmi);
+	if (!vlb::opt.kernel_capture.empty() && !vlb::opt.gate_ops)
+		vlb::register_kernel();
 	Progress progress;
 	vlb::GateReporter silent;
 	if (vlb::opt.gate_ops)

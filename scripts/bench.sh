@@ -13,6 +13,10 @@
 #   LAYOUT=NAME          layout to boot (default biscuitos)
 #   SEED=N               seed of every PRNG (default 1)
 #   VMALLOCINFO=FILE     snapshot for the real suite (default: the 6.18 one)
+#   KERNEL_CAPTURE=DIR   vmalloc capture for the kernel suite (default: the
+#                        committed corpus/kernel/linux-6.18-x86_64)
+#   CPUS=N               CPUs (one vmap node each) of the nodes generation's
+#                        machines; default: the host's, at most NR_CPUS
 #   VMALLOC_SIZE=SIZE    the kernel's vmalloc=SIZE (bytes, or with K, M, G)
 #                        for every machine; default: the layout's window,
 #                        and for the scan-cost curve and test_vmalloc one
@@ -38,35 +42,42 @@ BIN=${BENCH_BIN:-build/$ARCH/bench/vmaplab_bench}
 RUN=${BENCH_RUN:-}
 ROOT=${RESULTS_ROOT:-results}
 PYTHON=${PYTHON:-/usr/bin/python3}
-SUITES=(pkmap fixmap vmalloc test_vmalloc real)
+SUITES=(pkmap fixmap vmalloc test_vmalloc real kernel)
 SHIPPED_VMI=corpus/real/vmallocinfo-x86_64-linux-6.18.txt
+SHIPPED_CAPTURE=corpus/kernel/linux-6.18-x86_64
+CPUS=${CPUS:-}
 TEMPLATE=scripts/node_modules/d3-flame-graph/dist/templates/d3-flamegraph-base.html
 
 check_settings() {
 	case $ARCH in native | arm) ;; *) die "ARCH must be native or arm, not '$ARCH'" ;; esac
 	case $QUICK in 0 | 1) ;; *) die "BENCH_QUICK must be 0 or 1, not '$QUICK'" ;; esac
 	[[ $SEED =~ ^[0-9]+$ ]] || die "SEED must be a non-negative integer, not '$SEED'"
+	[[ $CPUS =~ ^([1-9][0-9]*)?$ ]] || die "CPUS must be a positive integer, not '$CPUS'"
 	[[ $VMALLOC_SIZE =~ ^([0-9]+[KMG]?)?$ ]] ||
 		die "VMALLOC_SIZE must be a size in bytes, or with K, M or G, not '$VMALLOC_SIZE'"
 	[ -x "$BIN" ] || die "no benchmark binary at $BIN (make bench builds it)"
 }
 
-# The snapshot to replay: $VMALLOCINFO, else the committed one.  Its
-# contents are judged by validate(), which parses it before it is copied.
+# The inputs to replay: the snapshot, $VMALLOCINFO or the committed one (its
+# contents judged by validate()), and the kernel capture folder.
 pick_snapshot() {
 	VMI=${VMALLOCINFO:-$SHIPPED_VMI}
 	[ -r "$VMI" ] || die "$VMI: no such file, or not readable${VMALLOCINFO:+ (VMALLOCINFO)}"
 	[ ! -d "$VMI" ] || die "$VMI: a directory, not a /proc/vmallocinfo snapshot"
+	CAPTURE=${KERNEL_CAPTURE:-$SHIPPED_CAPTURE}
+	[ -d "$CAPTURE" ] || die "$CAPTURE: not a capture folder${KERNEL_CAPTURE:+ (KERNEL_CAPTURE)}"
 }
 
 set_run_flags() {
-	OWN_FLAGS=(--vl_layout="$LAYOUT" --vl_seed="$SEED")
+	OWN_FLAGS=(--vl_layout="$LAYOUT" --vl_seed="$SEED"
+		--vl_kernel_capture="$CAPTURE")
+	[ -z "$CPUS" ] || OWN_FLAGS+=(--vl_cpus="$CPUS")
 	[ -z "$VMALLOC_SIZE" ] || OWN_FLAGS+=(--vl_vmalloc_size="$VMALLOC_SIZE")
 	if [ "$QUICK" = 1 ]; then
 		MIN_TIME=0.01 REPS=3
 		OWN_FLAGS+=(--vl_quick)
 	else
-		MIN_TIME=0.2 REPS=3
+		MIN_TIME=0.12 REPS=3  # four generations: the full run stays near 5 min
 	fi
 }
 

@@ -42,11 +42,11 @@ EXTRA_COUNTS = ["pte_clears_per_op", "tlb_flush_pages_per_op",
 EXTRA = ["batch", "repetitions", "ns_per_op_min", "ns_per_op_max",
          "samples"] + EXTRA_COUNTS + ["extra", "error"]
 COLUMNS = REQUIRED + EXTRA
-SUITES = ["pkmap", "fixmap", "vmalloc", "test_vmalloc", "real"]
+SUITES = ["pkmap", "fixmap", "vmalloc", "test_vmalloc", "real", "kernel"]
 # The VMALLOC generations (the impl column) every VMALLOC suite runs on.
-GENS = ["vmlist", "rbtree", "augtree"]
-GEN_SUITES = ["vmalloc", "test_vmalloc", "real"]
-GEN_STYLE = {"vmlist": "C0", "rbtree": "C1", "augtree": "C2"}
+GENS = ["vmlist", "rbtree", "augtree", "nodes"]
+GEN_SUITES = ["vmalloc", "test_vmalloc", "real", "kernel"]
+GEN_STYLE = {"vmlist": "C0", "rbtree": "C1", "augtree": "C2", "nodes": "C3"}
 PLOTS = ["pkmap_paths.svg", "vmalloc_live_areas.svg", "vmalloc_size.svg",
          "latency_percentiles.svg"]
 FILES = ["bench.csv", "bench.json", "meta.json", "summary.md", "index.html"] + PLOTS
@@ -585,12 +585,14 @@ def generations_section(rows):
     scen = [b for b in LOOPED + ["long_busy_list_hole", "align_shift"]
             if tv(rows, b, "vmlist") is not None]
     per = [[b] + [human(tv(rows, b, g)) for g in GENS] +
-           [human(ratio(tv(rows, b, "augtree"), tv(rows, b, "rbtree")))] for b in scen]
+           [human(ratio(tv(rows, b, "augtree"), tv(rows, b, "rbtree"))),
+            human(ratio(tv(rows, b, "nodes"), tv(rows, b, "augtree")))] for b in scen]
     return ["## VMALLOC generations against the kernel's figures", "",
             "lib/test_vmalloc.c's scenarios at the kernel's parameters (long_busy_list: "
-            "%s busy one-page areas), ns per loop iteration, lazy freeing on for rbtree and "
-            "augtree." % n, "",
-            md_table(["scenario"] + ["%s ns" % g for g in GENS] + ["augtree/rbtree"], per), "",
+            "%s busy one-page areas), ns per loop iteration, lazy freeing on for rbtree, "
+            "augtree and nodes." % n, "",
+            md_table(["scenario"] + ["%s ns" % g for g in GENS] +
+                     ["augtree/rbtree", "nodes/augtree"], per), "",
             "long_busy_list split: the search is the same iteration through "
             "get_vm_area()/remove_vm_area() alone (the hole, the look-up, the lazy "
             "purges); the page work is the rest (frames, PTEs, flushes, the touch).", "",
@@ -605,6 +607,83 @@ def generations_section(rows):
             md_table(["figure", "kernel machine", "kernel 5.0", "kernel 5.2", "kernel ratio",
                       "vmaplab, empty window", "vmaplab, one hole"], ratio_rows(rows)), ""] + \
         why_text(rows, n) + [""]
+
+
+# ---- the kernel suite: a real kernel's capture replayed ------------------
+
+# The figures of `vmaplab kernel-replay`'s last line: (label, counters).
+KR_FIGURES = [("nr_lazy", "kr_nr_lazy_ok", "kr_frees"), ("purges", "kr_purges_ok", "kr_purges"),
+              ("final", "kr_final_ok", "kr_final_n"), ("addresses", "kr_hits", "kr_allocs"),
+              ("after first purge", "kr_hits_after", "kr_allocs_after")]
+
+KR_HEADER = ["generation", "ns/event", "nodes visited/event", "nr_lazy", "purges", "final",
+             "addresses", "after first purge", "address share", "share after first purge",
+             "last line"]
+
+
+def nodes_note(meta):
+    return ("Generation `nodes` (Linux 6.9+ vmap nodes) boots %d CPU(s), one vmap node each "
+            "(CPUS=N sets it); every VMALLOC, test_vmalloc and real benchmark allocates on "
+            "CPU 0, so only CPU 0's node pools fill. The other generations boot one CPU; "
+            "the kernel suite boots the capture's CPUs." % meta["nodes_cpus"])
+
+
+def extras(row):
+    """The CSV's extra column (k=v;...) as numbers."""
+    out = {}
+    for kv in row["extra"].split(";"):
+        k, _, v = kv.partition("=")
+        try:
+            out[k] = float(v)
+        except ValueError:
+            pass
+    return out
+
+
+def kernel_line(x):
+    """The replay's last line, as `vmaplab kernel-replay` prints it."""
+    return "kernel-replay: " + ", ".join("%s %d/%d" % (label, x[a], x[b])
+                                         for label, a, b in KR_FIGURES)
+
+
+def share(x, a, b):
+    return "%.1f%%" % (100.0 * x[a] / x[b]) if x.get(b) else "n/a"
+
+
+def kernel_rows(rows):
+    out = []
+    for gen in GENS:
+        r = find(rows, "kernel", "replay", impl=gen)
+        if not r:
+            continue
+        x = extras(r)
+        if not all(k in x for _, a, b in KR_FIGURES for k in (a, b)):
+            continue
+        out.append([gen, human(num(r, "ns_per_op")), human(num(r, "nodes_visited_per_op"))] +
+                   ["%d/%d" % (x[a], x[b]) for _, a, b in KR_FIGURES] +
+                   [share(x, "kr_hits", "kr_allocs"),
+                    share(x, "kr_hits_after", "kr_allocs_after"), "`%s`" % kernel_line(x)])
+    return out
+
+
+def kernel_section(rows, meta):
+    """summary.md: the capture replayed on every generation."""
+    table = kernel_rows(rows)
+    if not table:
+        return []
+    r = find(rows, "kernel", "replay")
+    return ["## Kernel capture replayed", "",
+            "`%s` replayed decision by decision through each generation "
+            "(`vmaplab kernel-replay --gen G`): the capture's %d CPUs, one vmap node each, "
+            "every event on the CPU that recorded it. ns and nodes visited per event over "
+            "the whole replay (reading the capture and placing its initial state included), "
+            "%d events. The figures of the replay's last line: nr_lazy after each free, "
+            "purges (areas and range), the final state against the after snapshot, and the "
+            "addresses chosen as the kernel did (all, and after the capture's first purge); "
+            "goal for nodes after the first purge: 90%%." % (
+                meta.get("kernel_capture") or "?", extras(r).get("kr_cpus", 0),
+                num(r, "n") or 0), "",
+            md_table(KR_HEADER, table), ""]
 
 
 def md_table(header, rows):
@@ -623,7 +702,7 @@ def summary_text(rows, meta, figures):
         meta["min_time"], ", **quick run**" if meta["quick"] else ""),
         "Host: %s, %s CPU(s). Compiler: %s." % (meta["host"]["cpu"], meta["host"]["num_cpus"],
                                                meta["compiler"]),
-        "", "## Key figures", "", md_table(["figure", "value"], figures), ""]
+        nodes_note(meta), "", "## Key figures", "", md_table(["figure", "value"], figures), ""]
     parts += generations_section(rows)
     rep = meta.get("real_input")
     if rep:
@@ -631,7 +710,7 @@ def summary_text(rows, meta, figures):
                   "`%s` (%s entries). Each replay keeps every `stride`-th area in "
                   "file order (the others dropped or skipped), scales sizes by `scale` "
                   "into `fill` of the window, and keeps unpurged areas as holes (vmlist) "
-                  "or as lazily freed areas in their places (rbtree, augtree: sampled "
+                  "or as lazily freed areas in their places (rbtree, augtree, nodes: sampled "
                   "and scaled with the live ones), or skips them." % (
                       rep["source"], rep["entries"]), "",
                   md_table(["benchmark", "fill", "scale", "stride", "areas placed",
@@ -642,6 +721,7 @@ def summary_text(rows, meta, figures):
                              "yes" if r["holes_kept"] else "no", r["lazy"]]
                             for r in rep["replays"]]),
                   ""]
+    parts += kernel_section(rows, meta)
     parts += ["## All benchmarks", "", ALL_NOTE, "", md_table(*all_benchmarks(rows)), ""]
     errs = errors(rows)
     if errs:
@@ -706,7 +786,11 @@ def index_html(rows, meta, figures):
     out.append("<p>Files: " + ", ".join('<a href="%s">%s</a>' % (f, f) for f in
                                          ("summary.md", "bench.csv", "bench.json", "meta.json",
                                           "vmallocinfo.txt")) + ".</p>")
+    out.append("<p>%s</p>" % e(nodes_note(meta)))
     out += ["<h2>Key figures</h2>"] + html_table(["figure", "value"], figures)
+    kr = kernel_rows(rows)
+    if kr:
+        out += ["<h2>Kernel capture replayed</h2>"] + html_table(KR_HEADER, kr)
     out.append("<h2>Plots</h2>")
     out += ['<p><img src="%s" alt="%s"></p>' % (p, p) for p in PLOTS]
     out.append("<h2>Flame graph</h2>")
@@ -778,6 +862,7 @@ def make_meta(args, ctx, rows):
         "benchmark_library": {"name": "Google Benchmark", "version": "1.7.1",
                               "build_type": ctx.get("library_build_type")},
         "date": ctx.get("date"), "real_input": real_input(ctx, rows, args.vmallocinfo_source),
+        "nodes_cpus": int(ctx.get("vl_cpus", 0)), "kernel_capture": ctx.get("vl_kernel_capture"),
         "flamegraph": args.flamegraph, "benchmarks": len(rows),
         "errors": sum(1 for r in rows if r["error"]),
     }
@@ -861,7 +946,7 @@ def check_file(d, name):
         elif name == "summary.md":
             with open(path) as f:
                 text = f.read()
-            for head in ("## Key figures", "## VMALLOC generations"):
+            for head in ("## Key figures", "## VMALLOC generations", "## Kernel capture"):
                 if head not in text:
                     return "no section " + head
         elif name == "index.html":
