@@ -16,7 +16,7 @@ events() {
 	/usr/bin/python3 - "$1/bench-results/latest/bench.csv" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-keys = ["suite", "benchmark", "param", "n"]
+keys = ["suite", "benchmark", "impl", "param", "n"]
 cols = keys + sorted(c for c in rows[0] if c.endswith("_per_op") and not c.startswith("ns_"))
 print(",".join(cols))
 for r in rows:
