@@ -234,7 +234,8 @@ struct vm_struct *vl_vm_area_claim(uint32_t size, vaddr_t addr)
 	pthread_rwlock_wrlock(&vmap_area_lock);
 	if (gen()->release_range)
 		gen()->release_range(addr, addr + bytes);
-	if (gen()->alloc(area, 1u, addr, addr + bytes) || area->addr != addr) {
+	if ((gen()->claim ? gen()->claim(area, addr)
+			  : gen()->alloc(area, 1u, addr, addr + bytes)) || area->addr != addr) {
 		pthread_rwlock_unlock(&vmap_area_lock);
 		free(area);
 		errno = ENOMEM;

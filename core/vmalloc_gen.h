@@ -50,6 +50,14 @@ struct vmalloc_gen {
 	 */
 	void (*release_range)(vaddr_t start, vaddr_t end);
 	void (*undo)(struct vmap_area *va);
+	/*
+	 * Optional (generation 2), for the lab's claim: make @vm busy at
+	 * exactly @addr (0, or -ENOMEM when that space is not free) as if
+	 * the running generation had chosen it over the whole window; the
+	 * default, alloc() over [@addr, @addr + size), would reset or trip
+	 * over 5.0's cache, whose test is for a whole-window search.
+	 */
+	int (*claim)(struct vm_struct *vm, vaddr_t addr);
 	/* Busy areas in address order (not counted) */
 	struct vm_struct *(*first)(void);
 	struct vm_struct *(*next)(const struct vm_struct *vm);

@@ -122,6 +122,29 @@ static int rbtree_alloc(struct vm_struct *vm, uint32_t align, vaddr_t vstart,
 	return err;
 }
 
+/* @vstart itself when [@vstart, + @size) overlaps no area of the tree, else 0. */
+static vaddr_t exactly_at(uint32_t size, uint32_t align, vaddr_t vstart, vaddr_t vend)
+{
+	struct vmap_area *first = first_at_or_above(vstart + 1u);
+
+	(void)align;
+	(void)vend;
+	return !first || first->va_start >= vstart + size ? vstart : 0;
+}
+
+/*
+ * The lab's claim: the area becomes the cache, as after any allocation;
+ * the cache's search parameters stay those of the whole-window requests.
+ */
+static int rbtree_claim(struct vm_struct *vm, vaddr_t addr)
+{
+	int err = alloc_vmap_area(vm, 1u, addr, addr + vm->size, exactly_at);
+
+	if (!err)
+		free_vmap_cache = &vm->va->rb_node;
+	return err;
+}
+
 static struct vmap_area *rbtree_unlink(struct vm_struct *vm)
 {
 	struct vmap_area *va = vm->va;
@@ -207,6 +230,7 @@ const struct vmalloc_gen vmalloc_rbtree_gen = {
 	.find = find_busy_vm,
 	.unlink = rbtree_unlink,
 	.free_va = rbtree_free_va,
+	.claim = rbtree_claim,
 	.first = vmap_area_first_vm,
 	.next = vmap_area_next_vm,
 	.init = rbtree_init,

@@ -424,6 +424,30 @@ static void test_shutdown_with_lazy_pending(void **state)
 	{ #f "/augtree", f, setup, teardown, &cfg_augtree }
 #define ON(f, cfg) { #f "/" #cfg, f, setup, teardown, &cfg }
 
+/*
+ * The lab's claim takes a free range below the last allocation in every
+ * generation, and refuses a busy one.  In rbtree the 2-page hole B leaves
+ * is skipped by E (3 pages), which becomes the cache: a plain search
+ * restricted to B's range would start after E and fail.
+ */
+static void test_claim_below_the_last_area(void **state)
+{
+	vaddr_t a = vmalloc(PAGE_SIZE), b = vmalloc(PAGE_SIZE), e;
+	struct vm_struct *claimed;
+
+	(void)state;
+	assert_int_not_equal(vmalloc(PAGE_SIZE), 0);
+	assert_int_equal(vfree(b), 0);
+	purge_vmap_area_lazy();
+	e = vmalloc(2 * PAGE_SIZE);
+	assert_true(e > b);
+	assert_null(vl_vm_area_claim(PAGE_SIZE, a));
+	claimed = vl_vm_area_claim(PAGE_SIZE, b);
+	assert_non_null(claimed);
+	assert_int_equal(claimed->addr, b);
+	assert_null(vl_check_all());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +456,7 @@ int main(void)
 		EACH_GEN(test_purge_counts),
 		EACH_GEN(test_ioremap_alignment),
 		EACH_GEN(test_shutdown_with_lazy_pending),
+		EACH_GEN(test_claim_below_the_last_area),
 		ON(test_rbtree_smaller_request_drops_cache, cfg_rbtree),
 		ON(test_rbtree_skips_exact_hole, cfg_rbtree),
 		ON(test_rbtree_free_moves_cache_back, cfg_rbtree),
