@@ -45,7 +45,7 @@ TESTS_SAN := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
 # The multi-threaded stress test, under ThreadSanitizer (x86-64 only).
 TEST_TSAN := $(BUILD)/tsan/tests/test_threads
 
-.PHONY: all deps lib test test-arch unit unit-san unit-tsan traces traces-san clang-build help clean
+.PHONY: all deps lib test test-arch unit unit-san unit-tsan traces traces-san clang-build fault-corpus help clean
 all: deps $(BUILD)/vmaplab
 
 deps:
@@ -92,6 +92,11 @@ traces: $(BUILD)/vmaplab
 traces-san: $(BUILD)/san/vmaplab
 	@bash tests/run_traces.sh $< /dev/null
 
+# Each deliberate fault of the VMALLOC generations, planted in a copy of
+# the tree, must fail the corpus replay or the golden traces.
+fault-corpus:
+	@ARCH=$(ARCH) bash scripts/fault_corpus.sh
+
 # The core and the command must also build warning-free with clang.
 clang-build:
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang build/clang/vmaplab
@@ -113,6 +118,8 @@ test-arch:
 	@$(MAKE) --no-print-directory fuzz-corpus
 	@echo "== quick bench run ($(ARCH))"
 	@$(MAKE) --no-print-directory bench-check
+	@echo "== the VMALLOC generations' deliberate faults, each caught ($(ARCH))"
+	@$(MAKE) --no-print-directory fault-corpus
 
 test: deps
 	@$(MAKE) --no-print-directory clang-build
@@ -150,6 +157,7 @@ help:
 	@echo "make fuzz-repro FILE=input      decode and replay one input, name the first violation"
 	@echo "make fuzz-cmin CAMPAIGN=results/fuzz/<stamp>   merge a campaign's finds into corpus/"
 	@echo "make fuzz-selftest              deliberate faults in copies of the core: each must be found"
+	@echo "make [ARCH=arm] fault-corpus    the generations' faults: the corpus or traces must catch each (in make test)"
 	@echo "make gate       regression gates (in make test): exact event counts on x86-64 and"
 	@echo "                ARM32, instructions per op (callgrind, x86-64), coverage, against"
 	@echo "                bench/baseline/; report in results/gate/<stamp>/ (see README)"
