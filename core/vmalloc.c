@@ -141,7 +141,8 @@ static unsigned int fls32(uint32_t x)
 	return x ? 32u - (unsigned int)__builtin_clz(x) : 0u;
 }
 
-uint32_t vl_ioremap_align(unsigned int order)
+/* 1 << @order clamped to [PAGE_SHIFT, IOREMAP_MAX_ORDER] (bytes) */
+static uint32_t ioremap_align(unsigned int order)
 {
 	if (order > IOREMAP_MAX_ORDER)
 		order = IOREMAP_MAX_ORDER;
@@ -153,7 +154,7 @@ uint32_t vl_ioremap_align(unsigned int order)
 /* 2.6.12: fls() of the size as passed. */
 uint32_t vl_ioremap_align_fls(uint32_t size)
 {
-	return vl_ioremap_align(fls32(size));
+	return ioremap_align(fls32(size));
 }
 
 /* 5.0: get_count_order() of the page-aligned size. */
@@ -161,7 +162,7 @@ uint32_t vl_ioremap_align_order(uint32_t size)
 {
 	uint32_t s = PAGE_ALIGN(size);
 
-	return vl_ioremap_align(s & (s - 1u) ? fls32(s) : fls32(s) - 1u);
+	return ioremap_align(s & (s - 1u) ? fls32(s) : fls32(s) - 1u);
 }
 
 /*

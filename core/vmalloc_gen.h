@@ -82,7 +82,6 @@ extern const struct vmalloc_gen vmalloc_nodes_gen;
 /* vmalloc.c: add @n to the running CPU's nodes-visited counter. */
 void vl_count_visits(uint64_t n);
 /* VM_IOREMAP alignment: 1 << clamp(order, PAGE_SHIFT, IOREMAP_MAX_ORDER) */
-uint32_t vl_ioremap_align(unsigned int order);
 uint32_t vl_ioremap_align_fls(uint32_t size);    /* 2.6.12: fls(size) */
 uint32_t vl_ioremap_align_order(uint32_t size);  /* 5.0: get_count_order */
 

@@ -73,19 +73,28 @@ static int vmlist_alloc(struct vm_struct *area, uint32_t align, vaddr_t start,
 }
 
 /*
+ * Where remove_vm_area()'s walk found its area: the link that unlink
+ * rewrites, so the list is walked once, as 2.6.12 does.  Set only under
+ * the write lock, used and cleared by the unlink that follows at once.
+ */
+static struct vm_struct **found_link;
+
+/*
  * 2.6.12 remove_vm_area() walks to the exact start or the end of the
  * list; the lab's containing look-up stops at the first area above.
  */
 static struct vm_struct *vmlist_find(vaddr_t addr, bool containing)
 {
-	struct vm_struct *tmp;
+	struct vm_struct **p, *tmp;
 	uint64_t visited = 0;
 
-	for (tmp = vmlist; tmp; tmp = tmp->next) {
+	for (p = &vmlist; (tmp = *p) != NULL; p = &tmp->next) {
 		visited++;
 		if (!containing) {
-			if (tmp->addr == addr)
+			if (tmp->addr == addr) {
+				found_link = p;
 				break;
+			}
 		} else if (tmp->addr > addr) {
 			tmp = NULL;
 			break;
@@ -99,11 +108,12 @@ static struct vm_struct *vmlist_find(vaddr_t addr, bool containing)
 
 static struct vmap_area *vmlist_unlink(struct vm_struct *area)
 {
-	struct vm_struct **p = &vmlist;
+	struct vm_struct **p = found_link && *found_link == area ? found_link : &vmlist;
 
 	while (*p != area)
 		p = &(*p)->next;
 	*p = area->next;
+	found_link = NULL;
 	return NULL;
 }
 
@@ -128,12 +138,14 @@ static bool vmlist_init(vaddr_t vstart, vaddr_t vend)
 	(void)vstart;
 	(void)vend;
 	vmlist = NULL;
+	found_link = NULL;
 	return true;
 }
 
 static void vmlist_exit(void)
 {
 	vmlist = NULL;
+	found_link = NULL;
 }
 
 /* Sorted, disjoint, inside the window (the checker looks at the rest). */
